@@ -38,7 +38,7 @@ install_system_packages() {
 
 stamp_key() {
     cat "${repo_root}/tools/requirements-torch.txt" "${repo_root}/tools/requirements.txt" \
-        "${repo_root}/tools/constraints.txt" "${repo_root}/setup.py" "${BASH_SOURCE[0]}" 2>/dev/null \
+        "${repo_root}/tools/constraints.txt" "${repo_root}/setup.py" "${BASH_SOURCE[0]}" \
         | sha256sum | cut -d' ' -f1
 }
 
@@ -67,7 +67,7 @@ log "installing torch pair (first, on its own)"
 log "installing the pinned set"
 "${pip[@]}" install -q -r "${repo_root}/tools/requirements.txt" "${constraints[@]}"
 log "installing the seed package (editable)"
-"${pip[@]}" install -q --no-deps --no-build-isolation -e "${repo_root}"
+"${pip[@]}" install -q --no-deps -e "${repo_root}"
 "${pip[@]}" check >&2 || { log "ERROR: pip check found broken requirements in ${venv}"; exit 1; }
 
 echo "${key}" > "${stamp}"

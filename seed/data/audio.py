@@ -1,0 +1,76 @@
+"""Audio loading with soundfile: mono float32, optional resampling, errors that name the file."""
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from seed.data.atomic import temporary_path
+from seed.data.errors import SeedDataError
+
+
+def load_audio(path, sample_rate=None, key=None, mono="error", start=0.0, end=None):
+    """The waveform only (see read_audio); with `sample_rate` given it is at that rate."""
+    return read_audio(path, sample_rate, key=key, mono=mono, start=start, end=end)[0]
+
+
+def read_audio(path, sample_rate=None, key=None, mono="error", start=0.0, end=None):
+    """Read `path` as float32 in [-1, 1]; returns (waveform, rate).
+
+    - `sample_rate`: resample to it (scipy polyphase, exact rational ratio) when the file differs;
+      None keeps the file's rate (returned as the second value).
+    - `mono`: multi-channel files are an error by default ("error"), or averaged ("mean"), or the
+      first channel is used ("first"). Speaker pipelines must not silently mix channels.
+    - `start`/`end` in seconds select a segment (Kaldi `segments`).
+    """
+    try:
+        info = soundfile.info(str(path))
+    except Exception as e:  # soundfile raises RuntimeError / LibsndfileError / FileNotFoundError
+        raise SeedDataError(path, f"cannot read audio: {e}".replace("\n", " "), key=key) from None
+    rate = info.samplerate
+    first = int(round(start * rate))
+    last = -1 if end is None else int(round(end * rate))
+    try:
+        wav, rate = soundfile.read(str(path), dtype="float32", always_2d=True, start=first,
+                                   stop=None if last < 0 else last)
+    except Exception as e:
+        raise SeedDataError(path, f"cannot read audio: {e}".replace("\n", " "), key=key) from None
+    if wav.shape[1] > 1:
+        if mono == "mean":
+            wav = wav.mean(axis=1, keepdims=True)
+        elif mono == "first":
+            wav = wav[:, :1]
+        else:
+            raise SeedDataError(path, f"audio has {wav.shape[1]} channels; expected mono", key=key)
+    wav = wav[:, 0]
+    if wav.size == 0:
+        raise SeedDataError(path, "audio is empty (0 samples)", key=key)
+    if not np.isfinite(wav).all():
+        raise SeedDataError(path, "audio contains NaN or inf samples", key=key)
+    if sample_rate is not None and sample_rate != rate:
+        wav = resample(wav, rate, sample_rate)
+        rate = sample_rate
+    return np.ascontiguousarray(wav, dtype=np.float32), rate
+
+
+def resample(wav, orig_rate, new_rate):
+    """Polyphase resampling (scipy) with the exact rational ratio."""
+    from scipy.signal import resample_poly
+    g = gcd(int(orig_rate), int(new_rate))
+    return resample_poly(wav, new_rate // g, orig_rate // g).astype(np.float32)
+
+
+def save_audio(path, wav, sample_rate):
+    """Write 16-bit PCM WAV or FLAC (by extension) atomically; clipping is the caller's job to avoid."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = "FLAC" if path.suffix.lower() == ".flac" else "WAV"
+    tmp = temporary_path(path)
+    try:
+        soundfile.write(str(tmp), np.asarray(wav, dtype=np.float32), int(sample_rate),
+                        subtype="PCM_16", format=fmt)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

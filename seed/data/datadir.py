@@ -1,0 +1,256 @@
+"""Kaldi data directories: load, write, validate and fix.
+
+A data dir is the contract between stages (docs/ARCHITECTURE.md): `wav.scp`, `utt2spk`,
+`spk2utt`, optionally `utt2dur` and `segments`. Keys are sorted in C order and consistent.
+"""
+import dataclasses
+import shutil
+from pathlib import Path
+
+from seed.data.errors import SeedDataError
+from seed.data.kvfile import c_sorted, read_kv, write_kv
+
+OPTIONAL_TABLES = ("utt2dur", "segments", "utt2num_samples", "spk2gender")
+
+
+def make_spk2utt(utt2spk):
+    """spk → list of utts, speakers and utterances in C order."""
+    out = {}
+    for utt in c_sorted(utt2spk):
+        out.setdefault(utt2spk[utt], []).append(utt)
+    return {spk: out[spk] for spk in c_sorted(out)}
+
+
+def make_utt2spk(spk2utt):
+    """utt → spk; an utterance listed under two speakers is an error."""
+    out = {}
+    for spk, utts in spk2utt.items():
+        for utt in utts:
+            if utt in out:
+                raise SeedDataError("spk2utt", f"utterance listed under speakers '{out[utt]}' and '{spk}'", key=utt)
+            out[utt] = spk
+    return {u: out[u] for u in c_sorted(out)}
+
+
+@dataclasses.dataclass
+class DataDir:
+    """In-memory view of a Kaldi data dir (all tables keyed by utterance, except spk2utt)."""
+    wav_scp: dict
+    utt2spk: dict
+    utt2dur: dict = None
+    segments: dict = None
+    path: Path = None
+
+    @property
+    def spk2utt(self):
+        return make_spk2utt(self.utt2spk)
+
+    @property
+    def utts(self):
+        return c_sorted(self.utt2spk)
+
+    @property
+    def recordings(self):
+        """recording-id → path; with `segments` the wav.scp keys are recordings, not utterances."""
+        return self.wav_scp
+
+    def segment_of(self, utt):
+        """(recording, start_s, end_s or None) of an utterance; whole recording without segments."""
+        if self.segments is None:
+            return utt, 0.0, None
+        rec, start, end = self.segments[utt].split()
+        end = float(end)
+        return rec, float(start), (None if end < 0 else end)
+
+    def wav_path(self, utt):
+        rec = self.segment_of(utt)[0]
+        return self.wav_scp[rec]
+
+    @classmethod
+    def load(cls, path):
+        path = Path(path)
+        if not path.is_dir():
+            raise SeedDataError(path, "data dir not found")
+        wav_scp = read_kv(path / "wav.scp")
+        utt2spk = read_kv(path / "utt2spk")
+        utt2dur = read_kv(path / "utt2dur") if (path / "utt2dur").exists() else None
+        if utt2dur is not None:
+            for k, v in utt2dur.items():
+                try:
+                    utt2dur[k] = float(v)
+                except ValueError:
+                    raise SeedDataError(path / "utt2dur", f"duration '{v}' is not a number", key=k) from None
+        segments = read_kv(path / "segments") if (path / "segments").exists() else None
+        return cls(wav_scp=wav_scp, utt2spk=utt2spk, utt2dur=utt2dur, segments=segments, path=path)
+
+    def write(self, path):
+        """Write every table atomically; spk2utt is derived from utt2spk, never edited by hand."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        write_kv(path / "wav.scp", self.wav_scp)
+        write_kv(path / "utt2spk", self.utt2spk)
+        write_kv(path / "spk2utt", {s: " ".join(u) for s, u in self.spk2utt.items()})
+        for name in ("utt2dur", "segments"):
+            table = getattr(self, name)
+            if table is not None:
+                write_kv(path / name, {k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in table.items()})
+        return path
+
+    def subset(self, utts):
+        """A data dir restricted to `utts` (unknown ids are an error, not silently skipped)."""
+        utts = set(utts)
+        missing = utts - set(self.utt2spk)
+        if missing:
+            raise SeedDataError(self.path or "<data dir>", "utterance not in data dir", key=sorted(missing)[0])
+        u2s = {u: s for u, s in self.utt2spk.items() if u in utts}
+        if self.segments is None:
+            wav = {u: p for u, p in self.wav_scp.items() if u in utts}
+            seg = None
+        else:
+            seg = {u: v for u, v in self.segments.items() if u in utts}
+            recs = {v.split()[0] for v in seg.values()}
+            wav = {r: p for r, p in self.wav_scp.items() if r in recs}
+        dur = None if self.utt2dur is None else {u: d for u, d in self.utt2dur.items() if u in utts}
+        return DataDir(wav_scp=wav, utt2spk=u2s, utt2dur=dur, segments=seg)
+
+
+def _check_sorted_unique(path, keys, problems):
+    prev = None
+    for lineno, key in enumerate(keys, 1):
+        if prev is not None and key.encode() <= prev.encode():
+            problems.append(f"{path}:{lineno}: key '{key}': not sorted in C order (after '{prev}'); run utils/fix_data_dir.sh")
+            return
+        prev = key
+
+
+def validate_data_dir(path, check_audio=False, require_utt2dur=False):
+    """Check a data dir; raise SeedDataError listing every problem, one line each.
+
+    Returns the loaded DataDir when valid. `check_audio` opens every file's header.
+    """
+    path = Path(path)
+    problems = []
+    try:
+        data = DataDir.load(path)
+    except SeedDataError as e:
+        raise SeedDataError(path, f"cannot load data dir: {e}") from None
+    tables = {"wav.scp": data.wav_scp, "utt2spk": data.utt2spk}
+    if data.utt2dur is not None:
+        tables["utt2dur"] = data.utt2dur
+    if data.segments is not None:
+        tables["segments"] = data.segments
+    for name, table in tables.items():
+        _check_sorted_unique(path / name, list(table), problems)
+    utts = set(data.utt2spk)
+    if not utts:
+        problems.append(f"{path / 'utt2spk'}: no utterances")
+    if data.segments is None:
+        for name, keys in (("wav.scp", set(data.wav_scp)),):
+            for k in c_sorted(keys - utts)[:3]:
+                problems.append(f"{path / name}: key '{k}': not in utt2spk")
+            for k in c_sorted(utts - keys)[:3]:
+                problems.append(f"{path / name}: key '{k}': utterance of utt2spk missing here")
+    else:
+        for k in c_sorted(utts ^ set(data.segments))[:3]:
+            problems.append(f"{path / 'segments'}: key '{k}': segments and utt2spk disagree")
+        for u, v in data.segments.items():
+            f = v.split()
+            if len(f) != 3 or f[0] not in data.wav_scp:
+                problems.append(f"{path / 'segments'}: key '{u}': expected '<recording> <start> <end>' with a recording of wav.scp")
+                break
+    if data.utt2dur is not None:
+        for k in c_sorted(utts ^ set(data.utt2dur))[:3]:
+            problems.append(f"{path / 'utt2dur'}: key '{k}': utt2dur and utt2spk disagree")
+    elif require_utt2dur:
+        problems.append(f"{path / 'utt2dur'}: file missing")
+    spk2utt_file = path / "spk2utt"
+    if spk2utt_file.exists():
+        try:
+            on_disk = {s: v.split() for s, v in read_kv(spk2utt_file).items()}
+        except SeedDataError as e:
+            problems.append(str(e))
+        else:
+            if on_disk != data.spk2utt:
+                problems.append(f"{spk2utt_file}: does not match utt2spk (regenerate with utils/utt2spk_to_spk2utt.pl)")
+    else:
+        problems.append(f"{spk2utt_file}: file missing")
+    for u, s in data.utt2spk.items():
+        if not s:
+            problems.append(f"{path / 'utt2spk'}: key '{u}': empty speaker")
+    if check_audio and not problems:
+        import soundfile
+        for rec, wav in data.wav_scp.items():
+            if wav.rstrip().endswith("|"):
+                continue  # Kaldi pipe commands cannot be checked without running them
+            try:
+                info = soundfile.info(wav)
+                if info.frames == 0:
+                    problems.append(f"{path / 'wav.scp'}: key '{rec}': audio file {wav} is empty")
+            except Exception as e:  # soundfile raises several types for unreadable files
+                problems.append(f"{path / 'wav.scp'}: key '{rec}': cannot read audio {wav}: {e}")
+    if problems:
+        raise SeedDataError(path, "invalid data dir:\n" + "\n".join(problems))
+    return data
+
+
+@dataclasses.dataclass
+class FixReport:
+    kept: int
+    dropped: dict  # reason → list of utterance ids
+
+    def summary(self):
+        n = sum(len(v) for v in self.dropped.values())
+        lines = [f"fix_data_dir: kept {self.kept} utterances, dropped {n}"]
+        for reason, utts in self.dropped.items():
+            lines.append(f"  {len(utts)} {reason} (e.g. {', '.join(utts[:3])})")
+        return "\n".join(lines)
+
+
+def fix_data_dir(path, backup=True):
+    """Sort every table in C order and keep only utterances present in every table.
+
+    Prints nothing itself; the returned FixReport says how many were dropped and why, so a
+    caller can never drop data silently. The old tables are kept in `.backup/` when `backup`.
+    """
+    path = Path(path)
+    wav_scp = read_kv(path / "wav.scp")
+    utt2spk = read_kv(path / "utt2spk")
+    segments = read_kv(path / "segments") if (path / "segments").exists() else None
+    utt2dur = read_kv(path / "utt2dur") if (path / "utt2dur").exists() else None
+    dropped = {}
+    keep = set(utt2spk)
+
+    def drop(reason, utts):
+        utts = c_sorted(set(utts) & keep)
+        if utts:
+            dropped.setdefault(reason, []).extend(utts)
+            keep.difference_update(utts)
+
+    if segments is None:
+        drop("missing from wav.scp", set(utt2spk) - set(wav_scp))
+    else:
+        drop("missing from segments", set(utt2spk) - set(segments))
+        drop("whose recording is missing from wav.scp",
+             [u for u, v in segments.items() if v.split()[0] not in wav_scp])
+    if utt2dur is not None:
+        drop("missing from utt2dur", set(utt2spk) - set(utt2dur))
+    extra = (set(wav_scp) if segments is None else set(segments)) - set(utt2spk)
+    if extra:
+        dropped["not in utt2spk (removed from the other tables)"] = c_sorted(extra)
+    if backup:
+        bdir = path / ".backup"
+        bdir.mkdir(exist_ok=True)
+        for name in ("wav.scp", "utt2spk", "spk2utt", "segments", "utt2dur"):
+            if (path / name).exists():
+                shutil.copy2(path / name, bdir / name)
+    u2s = {u: utt2spk[u] for u in keep}
+    if segments is None:
+        wav = {u: wav_scp[u] for u in keep}
+        seg = None
+    else:
+        seg = {u: segments[u] for u in keep}
+        recs = {v.split()[0] for v in seg.values()}
+        wav = {r: p for r, p in wav_scp.items() if r in recs}
+    dur = None if utt2dur is None else {u: utt2dur[u] for u in keep}
+    DataDir(wav_scp=wav, utt2spk=u2s, utt2dur=dur, segments=seg).write(path)
+    return FixReport(kept=len(keep), dropped=dropped)
