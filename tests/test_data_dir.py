@@ -1,0 +1,93 @@
+"""Kaldi data dirs: load/write, validation of broken inputs, fix_data_dir, CLI wrappers."""
+import subprocess
+import sys
+
+import pytest
+
+from seed.data import DataDir, SeedDataError, fix_data_dir, make_spk2utt, make_utt2spk, read_kv, validate_data_dir
+
+
+def test_valid_dir_loads_and_round_trips(tiny_data_dir, tmp_path):
+    data = validate_data_dir(tiny_data_dir, check_audio=True)
+    assert data.utts == sorted(data.utts) and len(data.utts) == 6
+    assert data.spk2utt["spkB"] == ["spkB-utt0", "spkB-utt1"]
+    out = data.write(tmp_path / "copy")
+    assert (out / "spk2utt").read_text() == (tiny_data_dir / "spk2utt").read_text()
+    validate_data_dir(out)
+
+
+def test_utt2spk_spk2utt_round_trip():
+    u2s = {"b-1": "b", "a-2": "a", "a-1": "a"}
+    s2u = make_spk2utt(u2s)
+    assert s2u == {"a": ["a-1", "a-2"], "b": ["b-1"]}
+    assert make_utt2spk(s2u) == dict(sorted(u2s.items()))
+
+
+def test_unsorted_dir_fails_naming_file_and_key(tiny_data_dir):
+    lines = (tiny_data_dir / "utt2spk").read_text().splitlines()
+    (tiny_data_dir / "utt2spk").write_text("\n".join([lines[1], lines[0]] + lines[2:]) + "\n")
+    with pytest.raises(SeedDataError, match=r"utt2spk:2: key 'spkA-utt0': not sorted"):
+        validate_data_dir(tiny_data_dir)
+
+
+def test_duplicate_key_fails_with_line(tiny_data_dir):
+    text = (tiny_data_dir / "wav.scp").read_text()
+    first = text.splitlines()[0]
+    (tiny_data_dir / "wav.scp").write_text(first + "\n" + text)
+    with pytest.raises(SeedDataError, match=r"wav.scp:2: key 'spkA-utt0': duplicate key"):
+        validate_data_dir(tiny_data_dir)
+
+
+def test_missing_utterance_and_stale_spk2utt(tiny_data_dir):
+    lines = (tiny_data_dir / "wav.scp").read_text().splitlines()
+    (tiny_data_dir / "wav.scp").write_text("\n".join(lines[:-1]) + "\n")
+    with pytest.raises(SeedDataError, match=r"key 'spkC-utt1': utterance of utt2spk missing"):
+        validate_data_dir(tiny_data_dir)
+
+
+def test_unreadable_audio_is_named(tiny_data_dir):
+    wav = read_kv(tiny_data_dir / "wav.scp")
+    with open(wav["spkB-utt0"], "wb") as f:
+        f.write(b"not audio")
+    validate_data_dir(tiny_data_dir)  # header check only on request
+    with pytest.raises(SeedDataError, match=r"key 'spkB-utt0': cannot read audio"):
+        validate_data_dir(tiny_data_dir, check_audio=True)
+
+
+def test_fix_drops_and_reports(tiny_data_dir):
+    lines = (tiny_data_dir / "wav.scp").read_text().splitlines()
+    # unsorted and missing one utterance; one extra recording not in utt2spk
+    (tiny_data_dir / "wav.scp").write_text("\n".join(lines[:-1][::-1] + ["zzz-extra /nowhere.wav"]) + "\n")
+    report = fix_data_dir(tiny_data_dir)
+    assert report.kept == 5
+    assert report.dropped["missing from wav.scp"] == ["spkC-utt1"]
+    assert report.dropped["not in utt2spk (removed from the other tables)"] == ["zzz-extra"]
+    assert "dropped 2" in report.summary()
+    data = validate_data_dir(tiny_data_dir)
+    assert data.spk2utt["spkC"] == ["spkC-utt0"]
+    assert (tiny_data_dir / ".backup" / "wav.scp").exists()
+
+
+def test_cli_validate_and_fix(tiny_data_dir):
+    ok = subprocess.run([sys.executable, "-m", "seed.bin.validate_data_dir", str(tiny_data_dir)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "6 utterances, 3 speakers" in ok.stdout
+    (tiny_data_dir / "utt2spk").write_text((tiny_data_dir / "utt2spk").read_text() + "spkD-utt0 spkD\n")
+    bad = subprocess.run([sys.executable, "-m", "seed.bin.validate_data_dir", str(tiny_data_dir)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "spkD-utt0" in bad.stderr
+    fix = subprocess.run([sys.executable, "-m", "seed.bin.fix_data_dir", str(tiny_data_dir)],
+                         capture_output=True, text=True)
+    assert fix.returncode == 0 and "1 missing from wav.scp" in fix.stdout
+
+
+def test_segments_subset(tiny_data_dir):
+    (tiny_data_dir / "segments").write_text(
+        "".join(f"{u} {u} 0.00 0.05\n" for u in read_kv(tiny_data_dir / "utt2spk")))
+    data = validate_data_dir(tiny_data_dir)
+    assert data.segment_of("spkA-utt0") == ("spkA-utt0", 0.0, 0.05)
+    sub = data.subset(["spkA-utt1"])
+    assert list(sub.wav_scp) == ["spkA-utt1"]
+    with pytest.raises(SeedDataError, match="not in data dir"):
+        data.subset(["nobody"])
+    assert isinstance(DataDir.load(tiny_data_dir).segments, dict)
