@@ -1,0 +1,45 @@
+"""LibriSpeech-layout subset → Kaldi data dir (+ all-pairs trials).
+
+  python -m seed.bin.prepare_librispeech --root $LIBRISPEECH --subset test-other \
+      --out-dir data/test_other --trials all-pairs
+
+Reads the corpus, never writes into it.
+"""
+import argparse
+import sys
+
+from seed.corpora.common import all_pairs_trials
+from seed.corpora.librispeech import prepare_subset
+from seed.data import SeedDataError, validate_data_dir, write_trials
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", required=True, help="corpus root holding <subset>/<spk>/<chapter>/*.flac")
+    p.add_argument("--subset", required=True, help="e.g. train-clean-100, test-other")
+    p.add_argument("--out-dir", required=True, help="data dir to write")
+    p.add_argument("--max-utts-per-speaker", type=int, default=None, help="keep the first N (sorted) per speaker")
+    p.add_argument("--trials", choices=("none", "all-pairs"), default="none",
+                   help="write OUT/trials with every utterance pair (enrol = C-sorted first)")
+    p.add_argument("--max-nontarget", type=int, default=None, help="subsample non-target pairs (seeded)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the non-target subsampling")
+    args = p.parse_args(argv)
+    try:
+        data = prepare_subset(args.root, args.subset, args.max_utts_per_speaker)
+        data.write(args.out_dir)
+        validate_data_dir(args.out_dir)
+        if args.trials == "all-pairs":
+            trials = all_pairs_trials(data.utt2spk, args.max_nontarget, args.seed)
+            write_trials(f"{args.out_dir}/trials", trials)
+            print(f"prepare_librispeech: {args.out_dir}/trials: {trials.n_target} target, "
+                  f"{trials.n_nontarget} nontarget")
+    except SeedDataError as e:
+        print(f"prepare_librispeech: {e}", file=sys.stderr)
+        return 1
+    print(f"prepare_librispeech: {args.out_dir}: {len(data.utt2spk)} utterances, {len(data.spk2utt)} speakers, "
+          f"{sum(data.utt2dur.values()) / 3600:.2f} h")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Corpus folders → Kaldi data dirs and trial lists (read-only on the corpus; never writes into it)."""

@@ -1,0 +1,86 @@
+"""Corpus preparation: LibriSpeech layout on the shared excerpts, VoxCeleb on a fake tree built here."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+
+from seed.data import read_trials, validate_data_dir
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", *map(str, args)], capture_output=True, text=True)
+
+
+def test_librispeech_excerpts(shared_data, tmp_path):
+    r = run("seed.bin.prepare_librispeech", "--root", shared_data / "librispeech_excerpts", "--subset",
+            "test-other", "--out-dir", tmp_path / "test", "--trials", "all-pairs")
+    assert r.returncode == 0, r.stderr
+    data = validate_data_dir(tmp_path / "test", check_audio=True)
+    assert len(data.utts) == 100 and len(data.spk2utt) == 10
+    assert all(u.startswith(s + "-") for u, s in data.utt2spk.items())
+    trials = read_trials(tmp_path / "test" / "trials")
+    assert (trials.n_target, trials.n_nontarget) == (450, 4500)
+    assert all(data.utt2spk[e] == data.utt2spk[t] for e, t, lab in zip(trials.enroll, trials.test, trials.labels) if lab)
+
+
+def test_librispeech_bad_name_is_an_error(tmp_path):
+    d = tmp_path / "corpus" / "sub" / "11" / "22"
+    d.mkdir(parents=True)
+    soundfile.write(d / "12-22-0001.flac", np.zeros(160), 16000)
+    r = run("seed.bin.prepare_librispeech", "--root", tmp_path / "corpus", "--subset", "sub", "--out-dir", tmp_path / "o")
+    assert r.returncode == 1 and "12-22-0001" in r.stderr and "11-22-" in r.stderr
+
+
+def make_vox_tree(root, speakers, prefix="id1"):
+    rng = np.random.default_rng(0)
+    for s in range(speakers):
+        for v in range(2):
+            for seg in range(2):
+                p = root / "wav" / f"{prefix}{s:04d}" / f"vid{v}" / f"{seg:05d}.wav"
+                p.parent.mkdir(parents=True, exist_ok=True)
+                soundfile.write(p, (0.01 * rng.standard_normal(800)).astype(np.float32), 16000)
+
+
+def test_voxceleb_fake_tree_with_vcmix_and_vox2(tmp_path):
+    vox1, vc, vox2 = tmp_path / "vox1", tmp_path / "voxconverse", tmp_path / "vox2"
+    make_vox_tree(vox1, 3)
+    make_vox_tree(vc, 2, prefix="spk")
+    make_vox_tree(vox2, 2, prefix="id2")
+    (vox1 / "veri_test2.txt").write_text(
+        "1 id10000/vid0/00000.wav id10000/vid1/00001.wav\n0 id10000/vid0/00000.wav id10001/vid0/00000.wav\n"
+        "1 id10002/vid0/00001.wav id10002/vid1/00000.wav\n")
+    (vc / "trials_wo_overlap.txt").write_text(
+        "0 spk0000/vid0/00000.wav spk0001/vid0/00000.wav\n1 spk0000/vid0/00000.wav spk0000/vid0/00001.wav\n")
+    r = run("seed.bin.prepare_voxceleb", "--vox1", vox1, "--out-dir", tmp_path / "data", "--voxconverse", vc,
+            "--vox2", vox2)
+    assert r.returncode == 0, r.stderr
+    test = validate_data_dir(tmp_path / "data" / "voxceleb1_test", check_audio=True)
+    assert test.utts == ["id10000-vid0-00000", "id10000-vid1-00001", "id10001-vid0-00000",
+                         "id10002-vid0-00001", "id10002-vid1-00000"]
+    o = read_trials(tmp_path / "data" / "voxceleb1_test" / "trials_vox1_o")
+    assert o.n_target == 2 and o.n_nontarget == 1
+    vcmix = read_trials(tmp_path / "data" / "vcmix_test" / "trials")
+    assert vcmix.n_target == 2 and vcmix.n_nontarget == 1  # Vox1-O targets + VoxConverse non-targets only
+    assert vcmix.enroll[-1] == "vc-spk0000-vid0-00000"
+    validate_data_dir(tmp_path / "data" / "vcmix_test", check_audio=True)
+    assert len(validate_data_dir(tmp_path / "data" / "voxceleb2_dev").utts) == 8
+
+
+def test_voxceleb_missing_trial_list_and_audio(tmp_path):
+    vox1 = tmp_path / "vox1"
+    make_vox_tree(vox1, 1)
+    r = run("seed.bin.prepare_voxceleb", "--vox1", vox1, "--out-dir", tmp_path / "data")
+    assert r.returncode == 1 and "veri_test2.txt" in r.stderr
+    (vox1 / "veri_test2.txt").write_text("1 id10000/vid0/00000.wav id19999/vid0/00000.wav\n")
+    r = run("seed.bin.prepare_voxceleb", "--vox1", vox1, "--out-dir", tmp_path / "data")
+    assert r.returncode == 1 and "id19999-vid0-00000" in r.stderr
+
+
+@pytest.mark.parametrize("nontarget", [5, 100])
+def test_all_pairs_subsampling_keeps_targets(nontarget):
+    from seed.corpora.common import all_pairs_trials
+    u2s = {f"s{s}-u{u}": f"s{s}" for s in range(4) for u in range(3)}
+    t = all_pairs_trials(u2s, max_nontarget=nontarget, seed=1)
+    assert t.n_target == 12 and t.n_nontarget == min(nontarget, 66 - 12)
