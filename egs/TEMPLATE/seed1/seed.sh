@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# The shared SEED recipe: stages 0-6. Corpus recipes (egs/<corpus>/seed1/run.sh) set options and
+# call this script; it only wires files between `python -m seed.bin.<step>` calls
+# (docs/ARCHITECTURE.md). Run from the recipe folder.
+set -euo pipefail
+
+log() {
+    local fname=${BASH_SOURCE[1]##*/}
+    echo -e "$(date '+%Y-%m-%dT%H:%M:%S') (${fname}:${BASH_LINENO[0]}:${FUNCNAME[1]}) $*" >&2
+}
+
+# ----------------------------------------------------------------------------------------------
+# Options (each declared once, with its default; all are listed by --help)
+stage=0                 # first stage to run
+stop_stage=6            # last stage to run
+skip_stages=""          # stages to skip, e.g. "3 4"
+nj=4                    # parallel jobs for simulation and extraction
+ngpu=0                  # GPUs for training/enhancement/extraction (0: CPU); >1 trains with torchrun
+num_nodes=1             # nodes for SEED training (torchrun --nnodes)
+node_rank=0             # this node's rank (multi-node training)
+master_addr=localhost   # rendezvous host (multi-node training)
+master_port=29500       # rendezvous port (multi-node training)
+data_dir=data           # where data dirs, pools and trials go
+exp_dir=exp             # where embeddings, models, scores and RESULTS.md go
+train_set=""            # clean SEED training corpus (data dir name, made by local/data.sh)
+test_set=""             # clean test set with a `trials` file (made by local/data.sh)
+trials_name=trials      # trial list file name inside data/<test_set>
+plda_set=""             # labelled set for PLDA/cohort (empty: use the training copies with their speaker labels)
+local_data_opts=""      # extra options for local/data.sh
+# simulation
+sim_seed=0              # global seed of every simulated draw
+test_conditions="noise_snr0 noise_snr5 noise_snr10 music_snr5 reverb_real reverb_noise_snr5"  # mismatch conditions (clean always included)
+train_preset=seed       # augmentation preset of the training copies: seed, kaldi, espnet, wespeaker
+crops_per_utt=40        # random crops per clean training utterance
+crop_seconds=2.015      # crop length (the paper's 200 frames + 240 samples)
+pool_split_seed=0       # seed of the train/test split of noise and RIR pools
+pool_test_fraction=0.4  # share of each pool's families/files held out for test conditions
+rir_source=both         # RIRs: real (from RIRS_NOISES/measured), simulated (pyroomacoustics), both
+n_sim_rirs=60           # simulated rooms (small+medium+large) when rir_source includes simulated
+babble_set=""           # data dir of speech for babble (speakers outside the trials); empty: no babble
+# extraction
+extractor=resemblyzer   # extractor spec (seed.extract registry), e.g. resemblyzer, espnet:/path/to/exp
+extractor_tag=""        # short name for folders (default: derived from the spec)
+extract_crops=whole     # crop policy of test embeddings: whole or crops:NxT (e.g. crops:10x4)
+extract_batch_size=64   # extractor batch size
+# SEED
+seed_config=conf/seed.yaml   # SEED training config
+eval_seeds="0 1 2"      # enhancement noise seeds; SEED rows are mean +- std over them
+enhance_opts=""         # extra options for seed.bin.enhance (e.g. "--t 20")
+# backend and report
+backends="cosine plda"  # scoring backends
+norms="none asnorm"     # score normalisation
+lda_dim=0               # LDA dimension before PLDA (0: none)
+asnorm_top_k=100        # AS-norm top-k cohort size
+results_title=""        # title of RESULTS.md
+
+help_message=$(cat <<EOM
+Usage: $0 [options]
+SEED recipe stages:
+  0 data dirs, trials, noise/RIR pools (disjoint train/test)    1 simulate test conditions + training copies
+  2 extract embeddings                                         3 train SEED
+  4 enhance test embeddings (eval seeds)                       5 backend: mean, PLDA, AS-norm cohort
+  6 score, metrics, RESULTS.md / results.json / det.png
+Options (default in brackets):
+$(grep -E '^[a-z_]+=.*#' "${BASH_SOURCE[0]}" | sed -E 's/^([a-z_]+)=([^ ]*) *# *(.*)/  --\1 [\2] \3/')
+EOM
+)
+
+. ./path.sh
+. ./cmd.sh
+. ./db.sh
+. utils/parse_options.sh
+
+[ $# -gt 0 ] && { log "unexpected positional arguments: $*"; echo "${help_message}" >&2; exit 1; }
+for v in train_set test_set; do
+    [ -n "${!v}" ] || { log "--${v} must be set (by the corpus run.sh)"; exit 1; }
+done
+[ -n "${extractor_tag}" ] || extractor_tag=$(echo "${extractor}" | sed -E 's#^espnet-tag:##; s#[/:,.]+#_#g; s#_+$##')
+seed_tag="${extractor_tag}_$(basename "${seed_config}" .yaml)"
+conditions="clean ${test_conditions}"
+pools="${data_dir}/pools"
+embed="${exp_dir}/embed/${extractor_tag}"
+seed_exp="${exp_dir}/seed/${seed_tag}"
+enhanced="${exp_dir}/enhanced/${seed_tag}"
+backend="${exp_dir}/backend"
+results="${exp_dir}/results/${seed_tag}"
+pairs_set="${train_set}_pairs"
+device=cpu; [ "${ngpu}" -gt 0 ] && device=cuda
+
+run_stage() {  # run_stage N: true when N is inside [stage, stop_stage] and not skipped
+    local n=$1
+    [ "${stage}" -le "${n}" ] && [ "${stop_stage}" -ge "${n}" ] || return 1
+    for s in ${skip_stages}; do [ "${s}" = "${n}" ] && { log "Stage ${n}: skipped (--skip_stages)"; return 1; }; done
+    mkdir -p "${exp_dir}/log"
+    rm -f "${exp_dir}/.done.stage${n}"
+    return 0
+}
+stage_done() { touch "${exp_dir}/.done.stage$1"; log "Stage $1: done (log: ${exp_dir}/log/stage$1.log)"; }
+need_done() {  # a stage refuses to start on the outputs of an unfinished earlier stage
+    [ -f "${exp_dir}/.done.stage$1" ] || { log "stage $1 has not completed (no ${exp_dir}/.done.stage$1); run it first"; exit 1; }
+}
+test_data() { [ "$1" = clean ] && echo "${test_set}" || echo "${test_set}_$1"; }
+py() { python "$@"; }
+
+mkdir -p "${exp_dir}/log"
+
+if run_stage 0; then
+    log "Stage 0: data dirs, trials, noise/RIR pools"
+    {
+        local/data.sh --data-dir "${data_dir}" ${local_data_opts}
+        for s in "${train_set}" "${test_set}" ${plda_set} ${babble_set}; do
+            py -m seed.bin.validate_data_dir "${data_dir}/${s}"
+        done
+        [ -f "${data_dir}/${test_set}/${trials_name}" ] || { log "local/data.sh wrote no ${data_dir}/${test_set}/${trials_name}"; exit 1; }
+        mkdir -p "${pools}"
+        [ -n "${MUSAN}" ] || { log "MUSAN is empty: set it in db.sh or the environment (noise corpus in MUSAN layout)"; exit 1; }
+        py -m seed.bin.make_noise_list --musan "${MUSAN}" --out "${pools}/noise.list"
+        : > "${pools}/rir.list.tmp"
+        if [ "${rir_source}" != simulated ]; then
+            [ -n "${RIRS_NOISES}" ] || { log "RIRS_NOISES is empty but --rir_source ${rir_source} needs it"; exit 1; }
+            py -m seed.bin.make_rir_list --rir-root "${RIRS_NOISES}" --out "${pools}/rir_real.list"
+            cat "${pools}/rir_real.list" >> "${pools}/rir.list.tmp"
+        fi
+        if [ "${rir_source}" != real ]; then
+            py -m seed.bin.simulate_rirs --out-dir "${pools}/simulated_rirs" --num-rirs "${n_sim_rirs}" \
+                --seed "${sim_seed}" --list "${pools}/rir_simulated.list"
+            cat "${pools}/rir_simulated.list" >> "${pools}/rir.list.tmp"
+        fi
+        mv "${pools}/rir.list.tmp" "${pools}/rir.list"
+        py -m seed.bin.split_pools --list "${pools}/noise.list" --test-fraction "${pool_test_fraction}" \
+            --seed "${pool_split_seed}" --train-out "${pools}/noise_train.list" --test-out "${pools}/noise_test.list"
+        py -m seed.bin.split_pools --list "${pools}/rir.list" --test-fraction "${pool_test_fraction}" \
+            --seed "${pool_split_seed}" --train-out "${pools}/rir_train.list" --test-out "${pools}/rir_test.list"
+    } 2>&1 | tee "${exp_dir}/log/stage0.log"
+    stage_done 0
+fi
+
+if run_stage 1; then
+    log "Stage 1: simulate test conditions (${test_conditions}) and training copies (${train_preset})"
+    need_done 0
+    {
+        for cond in ${test_conditions}; do
+            babble_opt=""; [ -n "${babble_set}" ] && babble_opt="--babble-data-dir ${data_dir}/${babble_set}"
+            py -m seed.bin.simulate --data-dir "${data_dir}/${test_set}" --out-dir "${data_dir}/$(test_data "${cond}")" \
+                --condition "${cond}" --noise-list "${pools}/noise_test.list" --rir-list "${pools}/rir_test.list" \
+                --seed "${sim_seed}" --nj "${nj}" --cmd "${train_cmd}" ${babble_opt}
+        done
+        py -m seed.bin.make_pairs --data-dir "${data_dir}/${train_set}" --out-dir "${data_dir}/${pairs_set}" \
+            --preset "${train_preset}" --crops-per-utt "${crops_per_utt}" --crop-seconds "${crop_seconds}" \
+            --noise-list "${pools}/noise_train.list" --rir-list "${pools}/rir_train.list" \
+            --seed "${sim_seed}" --nj "${nj}" --cmd "${train_cmd}"
+    } 2>&1 | tee "${exp_dir}/log/stage1.log"
+    stage_done 1
+fi
+
+if run_stage 2; then
+    log "Stage 2: extract ${extractor} embeddings"
+    need_done 1
+    {
+        for cond in ${conditions}; do
+            s=$(test_data "${cond}")
+            py -m seed.bin.extract --extractor "${extractor}" --data-dir "${data_dir}/${s}" --out-dir "${embed}/${s}" \
+                --crops "${extract_crops}" --nj "${nj}" --cmd "${train_cmd}" --device "${device}" \
+                --batch-size "${extract_batch_size}"
+        done
+        for s in "${pairs_set}" ${plda_set}; do
+            py -m seed.bin.extract --extractor "${extractor}" --data-dir "${data_dir}/${s}" --out-dir "${embed}/${s}" \
+                --crops whole --nj "${nj}" --cmd "${train_cmd}" --device "${device}" --batch-size "${extract_batch_size}"
+        done
+    } 2>&1 | tee "${exp_dir}/log/stage2.log"
+    stage_done 2
+fi
+
+if run_stage 3; then
+    log "Stage 3: train SEED (${seed_config}) on ${pairs_set}"
+    need_done 2
+    {
+        train_args=(--config "${seed_config}" --embeddings "${embed}/${pairs_set}/embedding.scp"
+                    --pairs "${data_dir}/${pairs_set}/pairs" --out-dir "${seed_exp}" --device "${device}")
+        nproc=$(( ngpu > 1 ? ngpu : 1 ))
+        if [ "${nproc}" -gt 1 ] || [ "${num_nodes}" -gt 1 ]; then
+            ${cuda_cmd} --gpu "${ngpu}" "${seed_exp}/log/train.log" \
+                torchrun --nnodes "${num_nodes}" --node_rank "${node_rank}" --nproc_per_node "${nproc}" \
+                --master_addr "${master_addr}" --master_port "${master_port}" \
+                -m seed.bin.train_seed "${train_args[@]}"
+        else
+            py -m seed.bin.train_seed "${train_args[@]}"
+        fi
+    } 2>&1 | tee "${exp_dir}/log/stage3.log"
+    stage_done 3
+fi
+
+if run_stage 4; then
+    log "Stage 4: enhance every embedding set (eval seeds: ${eval_seeds})"
+    need_done 3
+    {
+        for s in ${eval_seeds}; do
+            for cond in ${conditions}; do
+                set_name=$(test_data "${cond}")
+                py -m seed.bin.enhance --model "${seed_exp}" --in-scp "${embed}/${set_name}/embedding.scp" \
+                    --out-dir "${enhanced}/seed${s}/${set_name}" --seed "${s}" --device "${device}" ${enhance_opts}
+            done
+        done
+        # the backend of SEED rows is trained on enhanced embeddings (first eval seed)
+        first_seed=$(echo ${eval_seeds} | cut -d' ' -f1)
+        for set_name in "${pairs_set}" ${plda_set}; do
+            py -m seed.bin.enhance --model "${seed_exp}" --in-scp "${embed}/${set_name}/embedding.scp" \
+                --out-dir "${enhanced}/seed${first_seed}/${set_name}" --seed "${first_seed}" --device "${device}" ${enhance_opts}
+        done
+    } 2>&1 | tee "${exp_dir}/log/stage4.log"
+    stage_done 4
+fi
+
+if run_stage 5; then
+    log "Stage 5: backend (centering mean, PLDA, AS-norm cohort)"
+    need_done 4
+    {
+        lab_set="${plda_set:-${pairs_set}}"
+        first_seed=$(echo ${eval_seeds} | cut -d' ' -f1)
+        # baseline backend from the extractor's embeddings; SEED backend from enhanced ones
+        for which in baseline seed; do
+            if [ "${which}" = baseline ]; then src="${embed}"; out="${backend}/${extractor_tag}"
+            else src="${enhanced}/seed${first_seed}"; out="${backend}/${seed_tag}"; fi
+            py -m seed.bin.prepare_backend --embeddings-dir "${src}" --pairs "${data_dir}/${pairs_set}/pairs" \
+                --pairs-set "${pairs_set}" --labelled-set "${lab_set}" --utt2spk "${data_dir}/${lab_set}/utt2spk" \
+                --lda-dim "${lda_dim}" --out-dir "${out}"
+        done
+    } 2>&1 | tee "${exp_dir}/log/stage5.log"
+    stage_done 5
+fi
+
+if run_stage 6; then
+    log "Stage 6: score {baseline, centering, SEED} x {${backends}} x {${norms}} x {${conditions}}"
+    need_done 5
+    {
+        seed_dirs=""
+        for s in ${eval_seeds}; do seed_dirs+=" ${enhanced}/seed${s}"; done
+        py -m seed.bin.make_report --trials "${data_dir}/${test_set}/${trials_name}" --test-set "${test_set}" \
+            --conditions "${conditions}" --baseline-dir "${embed}" --seed-dirs ${seed_dirs} \
+            --baseline-backend "${backend}/${extractor_tag}" --seed-backend "${backend}/${seed_tag}" \
+            --backends ${backends} --norms ${norms} --top-k "${asnorm_top_k}" --out-dir "${results}" \
+            --title "${results_title:-SEED on ${test_set} (${extractor_tag}, $(basename "${seed_config}"))}" \
+            --seed-exp "${seed_exp}"
+        cp "${results}/RESULTS.md" RESULTS.md
+    } 2>&1 | tee "${exp_dir}/log/stage6.log"
+    stage_done 6
+    log "Results: ${results}/RESULTS.md (copied to ./RESULTS.md), results.json, det.png"
+    cat RESULTS.md
+fi

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# LibriSpeech layout → data/<train_set> (clean SEED training speech, labels unused by SEED) and
+# data/<test_set> with all-pairs trials. Reads $LIBRISPEECH (db.sh); never writes into it.
+set -euo pipefail
+data_dir=data
+train_subset=train-clean-100   # LibriSpeech subset used as SEED's clean training speech
+train_set=train_clean_100      # its data dir name
+test_subset=test-other         # LibriSpeech subset used for trials
+test_set=test_other            # its data dir name
+max_utts_per_speaker=""        # cap per speaker (empty: all)
+max_nontarget=""               # subsample non-target trials (empty: all pairs)
+help_message="Usage: $0 [--data-dir data] [--train-subset S] [--test-subset S] ..."
+. ./path.sh
+. ./db.sh
+. utils/parse_options.sh
+[ -n "${LIBRISPEECH}" ] || { echo "$0: LIBRISPEECH is empty: set it in db.sh or the environment" >&2; exit 1; }
+cap=(); [ -n "${max_utts_per_speaker}" ] && cap=(--max-utts-per-speaker "${max_utts_per_speaker}")
+non=(); [ -n "${max_nontarget}" ] && non=(--max-nontarget "${max_nontarget}")
+python -m seed.bin.prepare_librispeech --root "${LIBRISPEECH}" --subset "${train_subset}" \
+    --out-dir "${data_dir}/${train_set}" "${cap[@]}"
+python -m seed.bin.prepare_librispeech --root "${LIBRISPEECH}" --subset "${test_subset}" \
+    --out-dir "${data_dir}/${test_set}" --trials all-pairs "${non[@]}"

@@ -1,0 +1,118 @@
+"""Stage 2: speaker embeddings of a data dir → OUT/embedding.ark, OUT/embedding.scp, OUT/meta.yaml.
+
+  python -m seed.bin.extract --extractor resemblyzer --data-dir data/test_other \\
+      --out-dir exp/embed/resemblyzer/test_other [--crops crops:10x4] [--nj 4] [--device cpu|cuda]
+
+Extractor specs: `resemblyzer[:rms|preprocess|raw]`, `espnet:EXP_DIR`, `espnet:CONFIG.yaml,MODEL.pth`,
+`espnet-tag:espnet/voxcelebs12_rawnet3` (needs espnet_model_zoo and the model hub), or any name a
+`--plugin` module registers with seed.extract.register_extractor.
+
+Without --job-id the command runs itself as JOB=1:N through --cmd (utils/run.pl by default; with
+--nj 1 and no --cmd it runs in this process), then merges the per-job ark/scp and fails naming the
+missing utterances if the merged count differs from the data dir's. A job whose done marker matches
+(same extractor, crops, --nj and utterances) is not recomputed on a re-run; delete OUT to force it.
+With a crop policy the ark holds an N×D matrix per utterance and meta.yaml says rows_per_utt: N.
+"""
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from seed.data import SeedDataError, validate_data_dir
+from seed.extract.crops import CropPolicy
+from seed.extract.registry import ExtractorError, check_device
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m seed.bin.extract", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--extractor", required=True, metavar="SPEC",
+                   help="extractor spec, e.g. resemblyzer, espnet:EXP_DIR, espnet-tag:TAG (see above)")
+    p.add_argument("--data-dir", required=True, help="Kaldi data dir (wav.scp, utt2spk, spk2utt[, utt2dur, segments])")
+    p.add_argument("--out-dir", required=True, help="output folder for embedding.{ark,scp}, meta.yaml, split<N>/, log/")
+    p.add_argument("--crops", default="whole", metavar="POLICY",
+                   help="'whole' (one embedding per utterance, default) or 'crops:NxT' (N evenly spaced T-second "
+                        "crops, short audio wrap-padded; ark rows per utterance = N)")
+    p.add_argument("--nj", type=int, default=1, help="number of parallel jobs (contiguous shards of the sorted keys)")
+    p.add_argument("--job-id", type=int, default=None,
+                   help="run only shard J of --nj (set by the dispatcher; no merge)")
+    p.add_argument("--cmd", default=None,
+                   help="job runner, e.g. 'utils/run.pl', 'utils/slurm.pl --gpu 1' (default: utils/run.pl; "
+                        "with --nj 1 and no --cmd: in this process)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA requested but absent is an error)")
+    p.add_argument("--batch-size", type=int, default=64,
+                   help="waveforms per extractor call (each crop counts); ESPnet stacks only equal lengths")
+    p.add_argument("--num-threads", type=int, default=None,
+                   help="torch CPU threads per job (default: torch's choice; use 1 when --nj jobs share a machine)")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                   help="import MODULE first (it registers extra extractors); repeatable")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (a summary line is still printed)")
+    return p
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args, argv)
+    except (SeedDataError, ExtractorError, ValueError) as e:
+        log(f"extract: {e}")
+        return 1
+
+
+def _run(args, argv):
+    from seed.extract import stage
+    for module in args.plugin:
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            raise ExtractorError(f"--plugin {module}: cannot import: {e}") from None
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
+    policy = CropPolicy.parse(args.crops)
+    out_dir = Path(args.out_dir)
+    device = check_device(args.device)
+    if args.num_threads:
+        import torch
+        torch.set_num_threads(args.num_threads)
+    if args.job_id is not None:
+        from seed.data import DataDir
+        data = DataDir.load(args.data_dir)
+        stage.check_nj(data, args.nj)
+        stage.run_job(args.extractor, data, out_dir, policy, args.nj, args.job_id, device, args.batch_size,
+                      progress=not args.no_progress, log=log)
+        return 0
+
+    data = validate_data_dir(args.data_dir)
+    stage.check_nj(data, args.nj)
+    stage.clear_outputs(out_dir)
+    pending = [j for j in range(1, args.nj + 1)
+               if not stage.job_is_done(out_dir, args.nj, j,
+                                        stage.job_fingerprint(args.extractor, policy, data, args.nj, j, device))]
+    if not pending:
+        log(f"extract: all {args.nj} job(s) already done in {stage.split_dir(out_dir, args.nj)}; merging only")
+    elif args.nj == 1 and args.cmd is None:
+        stage.run_job(args.extractor, data, out_dir, policy, 1, 1, device, args.batch_size,
+                      progress=not args.no_progress, log=log)
+    else:
+        from seed.jobs import JobFailed, dispatch
+        log(f"extract: dispatching {len(pending)} unfinished of {args.nj} jobs (finished ones exit at once); "
+            f"logs in {out_dir}/log/extract.JOB.log")
+        try:
+            dispatch(args.cmd, args.nj, str(out_dir / "log" / "extract.JOB.log"), "seed.bin.extract", argv)
+        except JobFailed as e:
+            raise ExtractorError(str(e)) from None
+    meta, records = stage.merge_jobs(data, out_dir, policy, args.nj, args.extractor, device)
+    audio, wall = stage.total_stats(records)
+    log(f"extract: {out_dir}/embedding.scp: {meta['num_utts']} utterances x {meta['rows_per_utt']} row(s) x "
+        f"{meta['dim']} dims ({args.extractor}, {policy}); {audio:.1f} s of audio, "
+        f"{wall:.1f} job-seconds, RTF {wall / audio if audio else float('nan'):.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""SEED enhancement: e → s·e/‖e‖ → noise to t* → one (or DDIM several) x0 pass(es) → clamp.
+
+`Enhancer` works on row matrices (one embedding per row; per-crop matrices are flattened by the
+caller, so every crop is enhanced independently). Noise is drawn per block of NOISE_BLOCK rows from
+a generator seeded by (seed, block index), so row r gets the same z whatever the batch size: the
+same input, seed and device type give identical output.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+
+from seed.diffusion.model import RDMMLP
+from seed.diffusion.schedule import DDPMSchedule
+
+NOISE_BLOCK = 1024
+
+
+def derive_noise_seed(seed: int, block: int) -> int:
+    """Generator seed of one noise block (seed.data.derive_seed: a stable hash, never `hash`)."""
+    from seed.data import derive_seed
+    return derive_seed(seed, "enhance-noise", block) % (2 ** 63)
+
+
+def scale_to_sqrt_dim(x: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """√D·x/‖x‖ row-wise: the official `norm_clamp_embed` (normalize_type 'l2')."""
+    return x * (math.sqrt(x.shape[-1]) / x.norm(dim=-1, keepdim=True).clamp_min(eps))
+
+
+@dataclass
+class EnhanceOptions:
+    """How embeddings are enhanced; the defaults are the official single-step sampler."""
+    t: int = 50
+    input_scale: str = "sqrt_dim"
+    ddim_steps: int = 1
+    clamp: float | None = 3.0
+    zero_noise: bool = False
+    batch_size: int = 4096
+
+    @classmethod
+    def from_config(cls, section: dict, **overrides) -> "EnhanceOptions":
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in section.items() if k in names}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+class Enhancer:
+    """Runs a trained RDMMLP over embedding rows with the configured sampler."""
+
+    def __init__(self, model: RDMMLP, schedule: DDPMSchedule, options: EnhanceOptions):
+        if options.input_scale not in ("raw", "sqrt_dim"):
+            raise ValueError(f"input_scale must be raw or sqrt_dim, got {options.input_scale!r}")
+        self.model = model
+        self.device = next(model.parameters()).device
+        self.schedule = schedule.to(self.device)
+        self.options = options
+        self.timesteps = self.schedule.ddim_timesteps(options.t, options.ddim_steps)
+        self.clamp_value = None if options.clamp is None else options.clamp * math.sqrt(model.dim)
+        self._cached_block = None
+
+    def noise(self, start: int, stop: int, seed: int) -> torch.Tensor:
+        """z for rows [start, stop): whole seeded blocks of NOISE_BLOCK rows, sliced."""
+        first, last = start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK
+        blocks = [self._noise_block(seed, b) for b in range(first, last + 1)]
+        z = blocks[0] if len(blocks) == 1 else torch.cat(blocks)
+        offset = first * NOISE_BLOCK
+        return z[start - offset: stop - offset]
+
+    def _noise_block(self, seed: int, block: int) -> torch.Tensor:
+        """One block of z, remembered so batches smaller than a block draw it only once."""
+        if self._cached_block is not None and self._cached_block[0] == (seed, block):
+            return self._cached_block[1]
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(derive_noise_seed(seed, block))
+        z = torch.randn(NOISE_BLOCK, self.model.dim, generator=gen, device=self.device)
+        self._cached_block = ((seed, block), z)
+        return z
+
+    @torch.no_grad()
+    def enhance_batch(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
+        """Enhance one batch [B, D] on the model's device; z None means z = 0."""
+        if self.options.input_scale == "sqrt_dim":
+            x = scale_to_sqrt_dim(x)
+        t0 = self.timesteps[0]
+        a, s = self.schedule.coefficients(t0)
+        y = x * a if z is None else x * a + z * s
+        for i, t in enumerate(self.timesteps):
+            x0 = self.model(y, t)
+            if self.clamp_value is not None:
+                x0 = x0.clamp_(-self.clamp_value, self.clamp_value)
+            if i + 1 == len(self.timesteps):
+                return x0
+            # DDIM (eta 0) step for an x0-predicting model, as diffusers DDIMScheduler.step.
+            a_t, s_t = self.schedule.coefficients(t)
+            a_prev, s_prev = self.schedule.coefficients(self.timesteps[i + 1])
+            eps = (y - a_t * x0) / s_t
+            y = a_prev * x0 + s_prev * eps
+        raise AssertionError("unreachable")
+
+    @torch.no_grad()
+    def enhance_rows(self, rows, seed: int = 0, row_offset: int = 0):
+        """Enhance a [N, D] NumPy array or tensor; returns the same kind, dtype float32.
+
+        A tensor comes back on its own device; NumPy input is computed on the model's device.
+        `row_offset` places these rows inside a larger stream for noise-block alignment.
+        """
+        is_numpy = isinstance(rows, np.ndarray)
+        x = torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32)) if is_numpy else rows
+        if x.dim() != 2 or x.shape[1] != self.model.dim:
+            raise ValueError(f"expected embeddings of shape [N, {self.model.dim}], got {tuple(x.shape)}")
+        in_device = x.device
+        n = x.shape[0]
+        out = torch.empty((n, self.model.dim), dtype=torch.float32, device=in_device)
+        # Batches of at least a block are whole blocks (rounded up), so each block is drawn once.
+        bs = self.options.batch_size
+        if bs >= NOISE_BLOCK:
+            bs = -(-bs // NOISE_BLOCK) * NOISE_BLOCK
+        start = 0
+        while start < n:
+            global_start = row_offset + start
+            stop = min(n, start + bs - (global_start % NOISE_BLOCK if bs >= NOISE_BLOCK else 0))
+            xb = x[start:stop].to(self.device, dtype=torch.float32, non_blocking=True)
+            zb = None if self.options.zero_noise else self.noise(global_start, row_offset + stop, seed)
+            out[start:stop] = self.enhance_batch(xb, zb).to(in_device)
+            start = stop
+        return out.numpy() if is_numpy else out

@@ -1,0 +1,162 @@
+"""Turn per-run metric rows into RESULTS.md and a summary a reader can judge SEED by.
+
+A row is one (condition, system, backend, norm, eval seed) with the metrics of
+`seed.metrics`; SEED rows over several eval seeds are aggregated to mean ± std. The summary
+states the relative EER change of SEED against the baseline AND against the centering control
+(the baseline after subtracting the mean of SEED's own unlabelled training embeddings), because
+any gain SEED claims must be on top of what centering gives for free.
+"""
+import math
+
+import numpy as np
+
+METRICS = ("eer", "min_dcf_p0.01", "min_dcf_p0.05")
+LABELS = {"eer": "EER %", "min_dcf_p0.01": "minDCF@0.01", "min_dcf_p0.05": "minDCF@0.05"}
+CLEAN = "clean"
+
+
+def aggregate_rows(rows):
+    """Group rows by (condition, system, backend, norm); mean and sample std over eval seeds."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["condition"], r["system"], r["backend"], r["norm"]), []).append(r)
+    out = []
+    for (cond, system, backend, norm), rs in groups.items():
+        agg = {"condition": cond, "system": system, "backend": backend, "norm": norm,
+               "n_target": rs[0]["n_target"], "n_nontarget": rs[0]["n_nontarget"],
+               "eval_seeds": [r.get("eval_seed") for r in rs if r.get("eval_seed") is not None]}
+        for m in METRICS:
+            vals = np.array([r[m] for r in rs], dtype=float)
+            agg[m] = float(vals.mean())
+            agg[m + "_std"] = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
+        out.append(agg)
+    return out
+
+
+def rel_change(new, old):
+    """Relative change in percent (negative = better for error metrics); None when old is 0."""
+    return None if old == 0 else 100.0 * (new - old) / old
+
+
+def _index(agg):
+    return {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in agg}
+
+
+def summarise(agg, systems=("seed",)):
+    """Per (system, backend, norm): mean relative EER change over mismatched conditions, change on
+    clean, and how many conditions beat baseline / centering on EER and on both minDCFs."""
+    idx = _index(agg)
+    out = []
+    combos = sorted({(r["system"], r["backend"], r["norm"]) for r in agg if r["system"] in systems})
+    for system, backend, norm in combos:
+        conds = [r["condition"] for r in agg if (r["system"], r["backend"], r["norm"]) == (system, backend, norm)]
+        rels, beats_base, beats_center, n_center = [], 0, 0, 0
+        clean = None
+        for c in conds:
+            s = idx[(c, system, backend, norm)]
+            b = idx.get((c, "baseline", backend, norm))
+            z = idx.get((c, "centering", backend, norm))
+            if b is None:
+                continue
+            rc = rel_change(s["eer"], b["eer"])
+            if c == CLEAN:
+                clean = {"eer_rel_change": rc, "eer": s["eer"], "baseline_eer": b["eer"],
+                         "min_dcf_p0.01": s["min_dcf_p0.01"], "baseline_min_dcf_p0.01": b["min_dcf_p0.01"],
+                         "min_dcf_p0.05": s["min_dcf_p0.05"], "baseline_min_dcf_p0.05": b["min_dcf_p0.05"]}
+            elif rc is not None:
+                rels.append(rc)
+            if all(s[m] <= b[m] for m in METRICS):
+                beats_base += 1
+            if z is not None:
+                n_center += 1
+                if all(s[m] < z[m] for m in METRICS):
+                    beats_center += 1
+        out.append({"system": system, "backend": backend, "norm": norm,
+                    "mean_rel_eer_change_mismatched": float(np.mean(rels)) if rels else None,
+                    "n_mismatched": len(rels), "clean": clean, "n_conditions": len(conds),
+                    "conditions_no_worse_than_baseline_all_metrics": beats_base,
+                    "conditions_beating_centering_all_metrics": beats_center,
+                    "conditions_with_centering": n_center})
+    return out
+
+
+def _fmt(v, std=None, digits=2):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    s = f"{v:.{digits}f}"
+    return s if not std else f"{s} ± {std:.{digits}f}"
+
+
+def _fmt_rel(v):
+    return "–" if v is None else f"{v:+.1f} %"
+
+
+def render_results_md(agg, summary, header_lines, systems_order=("baseline", "centering", "seed"),
+                      system_names=None):
+    """Markdown: one table per (backend, norm), rows = condition, blocks = systems side by side."""
+    system_names = system_names or {"baseline": "baseline", "centering": "centering control", "seed": "SEED"}
+    idx = _index(agg)
+    lines = list(header_lines)
+    combos = []
+    for r in agg:
+        if (r["backend"], r["norm"]) not in combos:
+            combos.append((r["backend"], r["norm"]))
+    conditions = []
+    for r in agg:
+        if r["condition"] not in conditions:
+            conditions.append(r["condition"])
+    systems_present = [s for s in systems_order if any(r["system"] == s for r in agg)]
+    systems_present += sorted({r["system"] for r in agg} - set(systems_present))
+    for backend, norm in combos:
+        lines += ["", f"### {backend}, score normalisation: {norm}", ""]
+        cols = ["condition", "trials (tgt/non)"]
+        for s in systems_present:
+            if any((c, s, backend, norm) in idx for c in conditions):
+                name = system_names.get(s, s)
+                cols += [f"{name} EER %", f"{name} minDCF@0.01", f"{name} minDCF@0.05"]
+        cmp_systems = [s for s in systems_present if s not in ("baseline", "centering")
+                       and any((c, s, backend, norm) in idx for c in conditions)]
+        for s in cmp_systems:
+            cols += [f"{system_names.get(s, s)} vs baseline (EER)"]
+            if any((c, "centering", backend, norm) in idx for c in conditions):
+                cols += [f"{system_names.get(s, s)} vs centering (EER)"]
+        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("|" + "---|" * len(cols))
+        for c in conditions:
+            base = idx.get((c, "baseline", backend, norm))
+            any_row = next((idx[(c, s, backend, norm)] for s in systems_present if (c, s, backend, norm) in idx), None)
+            if any_row is None:
+                continue
+            cells = [c, f"{any_row['n_target']}/{any_row['n_nontarget']}"]
+            for s in systems_present:
+                if not any((cc, s, backend, norm) in idx for cc in conditions):
+                    continue
+                r = idx.get((c, s, backend, norm))
+                if r is None:
+                    cells += ["–"] * 3
+                    continue
+                cells += [_fmt(r["eer"], r["eer_std"]), _fmt(r["min_dcf_p0.01"], r["min_dcf_p0.01_std"], 3),
+                          _fmt(r["min_dcf_p0.05"], r["min_dcf_p0.05_std"], 3)]
+            for s in cmp_systems:
+                r = idx.get((c, s, backend, norm))
+                cells.append(_fmt_rel(rel_change(r["eer"], base["eer"])) if r and base else "–")
+                if any((cc, "centering", backend, norm) in idx for cc in conditions):
+                    z = idx.get((c, "centering", backend, norm))
+                    cells.append(_fmt_rel(rel_change(r["eer"], z["eer"])) if r and z else "–")
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "### Summary", "",
+              "| system | backend | norm | mean rel. EER change, mismatched | rel. EER change, clean "
+              "| clean minDCF@0.01 / @0.05 (baseline → system) | conditions no worse than baseline (all 3 metrics) "
+              "| conditions beating centering (all 3 metrics) |",
+              "|---|---|---|---|---|---|---|---|"]
+    for s in summary:
+        clean = s["clean"]
+        clean_dcf = "–" if not clean else (
+            f"{clean['baseline_min_dcf_p0.01']:.3f} → {clean['min_dcf_p0.01']:.3f} / "
+            f"{clean['baseline_min_dcf_p0.05']:.3f} → {clean['min_dcf_p0.05']:.3f}")
+        lines.append(f"| {system_names.get(s['system'], s['system'])} | {s['backend']} | {s['norm']} | "
+                     f"{_fmt_rel(s['mean_rel_eer_change_mismatched'])} over {s['n_mismatched']} | "
+                     f"{_fmt_rel(clean['eer_rel_change']) if clean else '–'} | {clean_dcf} | "
+                     f"{s['conditions_no_worse_than_baseline_all_metrics']}/{s['n_conditions']} | "
+                     f"{s['conditions_beating_centering_all_metrics']}/{s['conditions_with_centering']} |")
+    return "\n".join(lines) + "\n"

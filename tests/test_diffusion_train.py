@@ -1,0 +1,240 @@
+"""SEED training and the command lines: learns, resumes bit-identically, DDP == single process."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from seed.diffusion.checkpoint import load_checkpoint
+from seed.diffusion.config import apply_overrides, load_config
+from seed.diffusion.distributed import DistInfo
+from seed.diffusion.synthetic import make_synthetic_pairs, write_synthetic_pairs
+from seed.diffusion.training import Trainer, train
+
+REPO = Path(__file__).resolve().parents[1]
+CPU = DistInfo(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny matrices: one thread avoids thread hand-off stalls on a shared 2-core CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    """1,024 embeddings (256 clean crops × {clean, 3 corruptions}) of dim 16, and their pairs."""
+    return write_synthetic_pairs(tmp_path_factory.mktemp("synth"), dim=16, seed=0)
+
+
+def debug_config(*overrides):
+    return apply_overrides(load_config("seed_debug"), list(overrides))
+
+
+def run_cli(*args, launcher=()):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run([*launcher, *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def cosine(a, b):
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+def assert_same_checkpoint(a, b, exact=True):
+    for k, v in a["model"].items():
+        if exact:
+            assert torch.equal(v, b["model"][k]), k
+        else:
+            torch.testing.assert_close(v, b["model"][k], rtol=0, atol=1e-5)
+
+
+# ---- learning -------------------------------------------------------------------------------------
+def test_training_lowers_loss_and_moves_noisy_embeddings_towards_clean(synth, tmp_path):
+    from seed import SEED
+    scp, pairs = synth
+    cfg = debug_config("model.num_blocks=3", "train.batch_size=128", "train.epochs=100",
+                       "train.max_steps=400", "train.log_interval=100")
+    trainer = train(cfg, scp, pairs, tmp_path / "exp", CPU)
+    losses = [h["train_loss"] for h in trainer.history]
+    assert losses[-1] < 0.8 * losses[0]
+    assert {p.name for p in (tmp_path / "exp").iterdir()} >= {"config.yaml", "last.pt", "best.pt"}
+    assert yaml.safe_load((tmp_path / "exp" / "config.yaml").read_text())["train"]["max_steps"] == 400
+
+    keys, rows, pair_list = make_synthetic_pairs(dim=16, seed=0)
+    index = {k: i for i, k in enumerate(keys)}
+    noisy = np.stack([rows[index[a]] for a, b in pair_list if a != b])
+    clean = np.stack([rows[index[b]] for a, b in pair_list if a != b])
+    model = SEED.load(tmp_path / "exp", checkpoint="last", device="cpu")
+    before = cosine(noisy, clean).mean()
+    after = cosine(model.enhance(noisy, seed=0), clean).mean()
+    assert after > before + 0.1, (before, after)
+
+
+def test_paper_config_trains_on_raw_scale(synth, tmp_path):
+    scp, pairs = synth
+    cfg = debug_config("train.train_scale=raw", "train.max_steps=3")
+    trainer = train(cfg, scp, pairs, tmp_path / "exp", CPU)
+    norms = trainer.data.embeddings.norm(dim=1)
+    torch.testing.assert_close(norms, torch.ones_like(norms))   # raw synthetic data is unit-norm
+    cfg = debug_config("train.max_steps=3")
+    norms = train(cfg, scp, pairs, tmp_path / "exp2", CPU).data.embeddings.norm(dim=1)
+    torch.testing.assert_close(norms, torch.full_like(norms, 4.0))  # √16
+
+
+# ---- resume ---------------------------------------------------------------------------------------
+def test_resume_after_a_crash_equals_an_uninterrupted_run(synth, tmp_path, monkeypatch):
+    scp, pairs = synth
+    cfg = debug_config("train.max_steps=30", "train.save_interval=10", "train.epochs=3")
+    train(cfg, scp, pairs, tmp_path / "a", CPU)
+
+    real_step = Trainer.train_step
+
+    def crash_at_25(self, perm, pos):
+        if self.step == 25:
+            raise KeyboardInterrupt("simulated crash")
+        return real_step(self, perm, pos)
+
+    monkeypatch.setattr(Trainer, "train_step", crash_at_25)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, scp, pairs, tmp_path / "b", CPU)
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["step"] == 20   # last save, mid-epoch 2
+    monkeypatch.setattr(Trainer, "train_step", real_step)
+    resumed = train(cfg, scp, pairs, tmp_path / "b", CPU)
+    assert resumed.step == 30
+
+    for name in ("last.pt", "best.pt"):
+        a, b = load_checkpoint(tmp_path / "a" / name), load_checkpoint(tmp_path / "b" / name)
+        assert_same_checkpoint(a, b)
+        assert (a["step"], a["best"]) == (b["step"], b["best"])
+    a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
+    assert a["history"] == b["history"] and a["acc"] == b["acc"]
+    for sa, sb in zip(a["optimizer"]["state"].values(), b["optimizer"]["state"].values()):
+        assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_finished_run_continues_when_epochs_are_raised_and_refuses_a_changed_config(synth, tmp_path):
+    scp, pairs = synth
+    train(debug_config("train.max_steps=null", "train.epochs=1"), scp, pairs, tmp_path / "x", CPU)
+    first = load_checkpoint(tmp_path / "x" / "last.pt")
+    assert first["finished"] and first["step"] == 16
+    longer = train(debug_config("train.max_steps=null", "train.epochs=2"), scp, pairs, tmp_path / "x", CPU)
+    assert longer.step == 32
+    with pytest.raises(ValueError, match="train.lr"):
+        train(debug_config("train.max_steps=null", "train.epochs=2", "train.lr=0.1"), scp, pairs,
+              tmp_path / "x", CPU)
+
+
+# ---- distributed ----------------------------------------------------------------------------------
+def test_two_process_gloo_ddp_equals_single_process(synth, tmp_path):
+    scp, pairs = synth
+    common = ["-m", "seed.bin.train_seed", "--config", "seed_debug", "--embeddings", str(scp),
+              "--pairs", str(pairs), "--device", "cpu", "--set", "train.max_steps=12",
+              "--set", "train.batch_size=64"]
+    single = run_cli(sys.executable, *common, "--out-dir", str(tmp_path / "single"))
+    assert single.returncode == 0, single.stderr
+    ddp = run_cli(*common, "--out-dir", str(tmp_path / "ddp"),
+                  launcher=(sys.executable, "-m", "torch.distributed.run", "--standalone",
+                            "--nproc_per_node", "2"))
+    assert ddp.returncode == 0, ddp.stderr
+    assert "over 2 rank(s)" in (tmp_path / "ddp" / "train.log").read_text()
+    a = load_checkpoint(tmp_path / "single" / "last.pt")
+    b = load_checkpoint(tmp_path / "ddp" / "last.pt")
+    assert a["step"] == b["step"] == 12
+    assert_same_checkpoint(a, b, exact=False)
+    assert a["history"][-1]["train_loss"] == pytest.approx(b["history"][-1]["train_loss"], abs=1e-6)
+
+
+# ---- command lines --------------------------------------------------------------------------------
+def test_train_and_enhance_command_lines_with_per_crop_matrices(synth, tmp_path):
+    from seed.data import load_embedding_dict, write_embeddings
+    scp, pairs = synth
+    exp = tmp_path / "exp"
+    r = run_cli(sys.executable, "-m", "seed.bin.train_seed", "--config", "seed_debug", "--embeddings",
+                str(scp), "--pairs", str(pairs), "--out-dir", str(exp), "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    log = (exp / "train.log").read_text()
+    assert "pairs/s" in log and "end of epoch 1" in log and "finished" in log
+
+    rng = np.random.default_rng(0)
+    crops = {f"utt{i}": rng.normal(size=(3, 16)).astype(np.float32) for i in range(5)}
+    crops["vec"] = rng.normal(size=16).astype(np.float32)
+    write_embeddings(tmp_path / "in" / "embedding.ark", tmp_path / "in" / "embedding.scp", crops.items())
+    from seed.bin import enhance
+    args = ["--model", str(exp), "--in-scp", str(tmp_path / "in" / "embedding.scp"), "--seed", "3",
+            "--t", "20", "--device", "cpu"]
+    r = run_cli(sys.executable, "-m", "seed.bin.enhance", *args, "--out-dir", str(tmp_path / "o1"))
+    assert r.returncode == 0, r.stderr
+    assert enhance.main([*args, "--out-dir", str(tmp_path / "o2")]) == 0
+    assert enhance.main([*args, "--out-dir", str(tmp_path / "o3"), "--batch-size", "2"]) == 0
+    outs = [tmp_path / "o1", tmp_path / "o2"]
+    assert (outs[0] / "embedding.ark").read_bytes() == (outs[1] / "embedding.ark").read_bytes()
+    meta = yaml.safe_load((outs[0] / "meta.yaml").read_text())
+    assert meta["enhance"]["t"] == 20 and meta["enhance"]["seed"] == 3 and meta["num_rows"] == 16
+    assert meta["model"]["config"] == "seed_debug"
+    out = load_embedding_dict(outs[0] / "embedding.scp")
+    assert list(out) == list(crops)
+    assert out["utt0"].shape == (3, 16) and out["vec"].shape == (16,)
+    small_batches = load_embedding_dict(tmp_path / "o3" / "embedding.scp")   # same z per row
+    for k in crops:
+        np.testing.assert_allclose(small_batches[k], out[k], rtol=0, atol=1e-5)
+    from seed import SEED
+    m = SEED.load(exp, device="cpu")
+    np.testing.assert_allclose(out["utt2"], m.enhance(crops["utt2"], t=20, zero_noise=True), atol=0.5)
+    assert enhance.main(["--model", str(exp), "--in-scp", str(tmp_path / "in" / "embedding.scp"),
+                         "--out-dir", str(tmp_path / "z"), "--zero-noise", "--ddim-steps", "2",
+                         "--checkpoint", "last", "--device", "cpu"]) == 0
+    zout = load_embedding_dict(tmp_path / "z" / "embedding.scp")
+    np.testing.assert_allclose(zout["utt1"], m.enhance(crops["utt1"], zero_noise=True, ddim_steps=2),
+                               atol=1e-5)
+
+
+def test_bad_inputs_fail_with_one_line_naming_file_and_key(synth, tmp_path, capsys):
+    from seed.bin import enhance, train_seed
+    scp, pairs = synth
+    bad = tmp_path / "pairs"
+    bad.write_text(Path(pairs).read_text() + "spk0-crop0-aug0 no-such-key\n")
+    assert train_seed.main(["--config", "seed_debug", "--embeddings", str(scp), "--pairs", str(bad),
+                            "--out-dir", str(tmp_path / "e"), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert f"train_seed: {bad}:1025: key 'no-such-key': not in the embeddings scp\n" in err
+    assert not (tmp_path / "e" / "last.pt").exists()
+    assert enhance.main(["--model", str(tmp_path / "nothing"), "--in-scp", str(scp), "--out-dir",
+                         str(tmp_path / "o"), "--device", "cpu"]) == 1
+    assert "nothing: no such experiment folder" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "meta.yaml").exists()
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text("train:\n  epoch: 3\n")
+    assert train_seed.main(["--config", str(cfg), "--embeddings", str(scp), "--pairs", str(pairs),
+                            "--out-dir", str(tmp_path / "e"), "--device", "cpu"]) == 1
+    assert "typo.yaml: key 'train.epoch': unknown option" in capsys.readouterr().err
+
+
+def test_dev_eer_is_validated_every_epoch(synth, tmp_path):
+    metrics = pytest.importorskip("seed.metrics")
+    if not hasattr(metrics, "compute_eer"):
+        pytest.skip("seed.metrics.compute_eer not available yet")
+    from seed.data import Trials, write_trials
+    scp, pairs = synth
+    enroll, test, labels = [], [], []
+    for s in range(8):
+        for s2 in range(8):
+            enroll.append(f"spk{s}-crop0")
+            test.append(f"spk{s2}-crop1-aug{s2 % 3}")
+            labels.append(int(s == s2))
+    write_trials(tmp_path / "trials", Trials(enroll, test, np.array(labels)))
+    r = run_cli(sys.executable, "-m", "seed.bin.train_seed", "--config", "seed_debug", "--embeddings",
+                str(scp), "--pairs", str(pairs), "--out-dir", str(tmp_path / "exp"), "--device", "cpu",
+                "--valid-trials", str(tmp_path / "trials"), "--valid-scp", str(scp))
+    assert r.returncode == 0, r.stderr
+    log = (tmp_path / "exp" / "train.log").read_text()
+    assert "dev EER without enhancement" in log and log.count("valid_eer ") == 2
+    best = load_checkpoint(tmp_path / "exp" / "best.pt")["best"]
+    assert best["metric"] == "valid_eer" and 0 <= best["value"] <= 100
