@@ -4,9 +4,9 @@
 
 FLOP accounting (issue 6): enhancement costs 2 × parameters FLOP per embedding, a training pair
 ≈ 3 × that (forward + backward). The GEMM rate is measured in the same run on the network's
-dominant shape ([batch, 2D] × [2D, 2D]). Rounds interleave GEMM, enhancement and training timings so
-a shared CPU slows all of them alike; the figure quoted is the median over rounds of the per-round
-ratio. What is timed is the real pipeline code, not a bare network:
+dominant shape ([batch, 2D] × [2D, 2D]). Each timing is the fastest of repeated calls, and rounds
+interleave GEMM, enhancement and training timings, so a shared CPU disturbs them alike; the figure
+quoted is the median over rounds of the per-round ratio. What is timed is the real pipeline code, not a bare network:
 - enhance: `Enhancer.enhance_rows` on a NumPy array: √D scaling, seeded noise blocks, forward,
   clamp, copy out (the `SEED.enhance` / `seed.bin.enhance` core);
 - train: `Trainer.train_step` on an in-memory pair set: index gathering, per-step seeded t and ε,
@@ -26,15 +26,19 @@ import torch
 
 
 def timed(fn, min_seconds: float) -> float:
-    """Seconds per call of fn, after one warm-up call, over at least `min_seconds`."""
+    """Fastest single call of fn (seconds), over at least `min_seconds` after one warm-up call.
+
+    The minimum (as `timeit` advises) is the figure least disturbed by other jobs on a shared CPU.
+    """
     fn()
-    n, t0 = 0, time.perf_counter()
+    best, t_end = float("inf"), time.perf_counter() + min_seconds
     while True:
+        t0 = time.perf_counter()
         fn()
-        n += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= min_seconds:
-            return elapsed / n
+        t1 = time.perf_counter()
+        best = min(best, t1 - t0)
+        if t1 >= t_end:
+            return best
 
 
 def make_model(dim: int, seed: int = 0):

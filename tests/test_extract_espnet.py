@@ -4,7 +4,9 @@ import pytest
 
 from seed.data import load_audio, load_embedding_dict
 from seed.extract import CropPolicy, ExtractorError, load_extractor
-from test_extract_fixtures import espnet_exp, librispeech_files, make_data_dir  # noqa: F401 (fixture)
+from test_extract_fixtures import espnet_exp, librispeech_files, make_data_dir, one_thread  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 pytest.importorskip("espnet2")
 

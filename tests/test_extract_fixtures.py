@@ -43,6 +43,17 @@ def make_data_dir(path, files, start=None, end=None, utt2dur=False):
     return path
 
 
+@pytest.fixture(scope="module", autouse=False)
+def one_thread():
+    """torch on 1 thread for a test module (restored after): LSTMs and small convolutions on a shared
+    2-core machine run several times slower with 2 contending threads."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def espnet_exp(tmp_path_factory):
     """A tiny ESPnet-SPK experiment folder trained by espnet2.bin.spk_train on 3 speakers x 2 utterances."""

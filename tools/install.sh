@@ -14,7 +14,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SEED_VENV:-${repo_root}/.venv}"
 python_bin="${SEED_PYTHON:-python3}"
-system_packages=(espeak-ng flite sox)
+system_packages=(espeak-ng flite sox shellcheck)
 
 log() { echo "[tools/install.sh $(date '+%H:%M:%S')] $*" >&2; }
 

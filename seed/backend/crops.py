@@ -37,27 +37,31 @@ class CropDistanceScorer:
         if self.mean is not None and self.mean.shape != (emb.dim,):
             raise ValueError(f"{emb.source}: embeddings have dimension {emb.dim} but the mean has "
                              f"{self.mean.shape[0]}")
-        x = emb.data if self.mean is None else emb.data - self.mean
+        # float64: distances of near-identical crops come from 2 - 2 cos, which float32 would
+        # only resolve to ~3e-4
+        x = emb.data.astype(np.float64)
+        if self.mean is not None:
+            x -= self.mean
         mask = emb.crop_mask()
         x = l2_normalize(x) * mask[:, :, None]
         weight = mask / emb.counts[:, None]          # 1/count on real crops, 0 on padding
-        return Rows(x=np.ascontiguousarray(x, dtype=np.float32), w=weight.astype(np.float64))
+        return Rows(x=x, w=weight.astype(np.float64))
 
     @staticmethod
     def _distance(gram: np.ndarray) -> np.ndarray:
         return np.sqrt(np.maximum(2.0 - 2.0 * gram, 0.0))
 
     def score_rows(self, a: Rows, b: Rows) -> np.ndarray:
-        gram = np.matmul(a["x"].astype(np.float64), b["x"].astype(np.float64).transpose(0, 2, 1))
+        gram = np.matmul(a["x"], b["x"].transpose(0, 2, 1))
         return -np.einsum("bi,bij,bj->b", a["w"], self._distance(gram), b["w"])
 
     def score_matrix(self, a: Rows, b: Rows) -> np.ndarray:
         ca, cb = a["x"].shape[1], b["x"].shape[1]
-        xb = b["x"].reshape(-1, b["x"].shape[2]).astype(np.float64)
+        xb = b["x"].reshape(-1, b["x"].shape[2])
         out = np.empty((len(a), len(b)), dtype=np.float64)
         step = max(1, _MATRIX_ELEMENTS // max(1, ca * xb.shape[0]))
         for i0 in range(0, len(a), step):
-            xa = a["x"][i0:i0 + step].reshape(-1, a["x"].shape[2]).astype(np.float64)
+            xa = a["x"][i0:i0 + step].reshape(-1, a["x"].shape[2])
             d = self._distance(xa @ xb.T).reshape(-1, ca, len(b), cb)
-            out[i0:i0 + step] = -np.einsum("ai,aibj,bj->ab", a["w"][i0:i0 + step], d, b["w"])
+            out[i0:i0 + step] = -np.einsum("ai,aibj,bj->ab", a["w"][i0:i0 + step], d, b["w"], optimize=True)
         return out

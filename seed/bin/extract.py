@@ -42,8 +42,10 @@ def build_parser():
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA requested but absent is an error)")
     p.add_argument("--batch-size", type=int, default=64,
                    help="waveforms per extractor call (each crop counts); ESPnet stacks only equal lengths")
-    p.add_argument("--num-threads", type=int, default=None,
-                   help="torch CPU threads per job (default: torch's choice; use 1 when --nj jobs share a machine)")
+    p.add_argument("--num-threads", type=int, default=1,
+                   help="torch CPU threads per job (default 1: parallelism comes from --nj, as ESPnet's path.sh "
+                        "sets OMP_NUM_THREADS=1; on a shared 2-core machine 2 threads made the LSTM of "
+                        "resemblyzer 3-5x slower); 0 = torch's default")
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                    help="import MODULE first (it registers extra extractors); repeatable")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (a summary line is still printed)")
@@ -57,11 +59,15 @@ def log(msg):
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    import torch
+    threads = torch.get_num_threads()
     try:
         return _run(args, argv)
     except (SeedDataError, ExtractorError, ValueError) as e:
         log(f"extract: {e}")
         return 1
+    finally:
+        torch.set_num_threads(threads)  # callers that run main() in-process keep their setting
 
 
 def _run(args, argv):
@@ -76,6 +82,8 @@ def _run(args, argv):
     policy = CropPolicy.parse(args.crops)
     out_dir = Path(args.out_dir)
     device = check_device(args.device)
+    if args.num_threads < 0:
+        raise ValueError(f"--num-threads must be >= 0, got {args.num_threads}")
     if args.num_threads:
         import torch
         torch.set_num_threads(args.num_threads)

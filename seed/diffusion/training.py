@@ -112,8 +112,10 @@ class Trainer:
         self.total_steps = min(limits)
         self.loss_fn = LOSSES[tc["loss"]]
         self.schedule = DDPMSchedule(**cfg["diffusion"], device=info.device)
-        torch.manual_seed(derive_seed(self.seed, "model-init"))
-        self.model = RDMMLP(data.dim, **cfg["model"]).to(info.device)
+        with torch.random.fork_rng(devices=[]):   # seeded init without touching the caller's RNG
+            torch.manual_seed(derive_seed(self.seed, "model-init"))
+            self.model = RDMMLP(data.dim, **cfg["model"])
+        self.model.to(info.device)
         self.net = self.model
         if info.distributed:
             from torch.nn.parallel import DistributedDataParallel

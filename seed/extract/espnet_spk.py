@@ -59,7 +59,7 @@ def resolve_local_model(arg):
     for p, what in ((config, "ESPnet train config"), (model, "ESPnet model file")):
         if not p.is_file():
             raise ExtractorError(f"{what} not found: {p}")
-    return config.resolve(), model.resolve()
+    return config.absolute(), model.absolute()  # not resolve(): keep the name (symlinks like valid.eer.best.pth)
 
 
 class ESPnetSpeakerExtractor(Extractor):

@@ -57,7 +57,7 @@ def active_energy(x, sample_rate, floor_db=ACTIVE_FLOOR_DB):
 
 def mean_energy(x):
     x = np.asarray(x, dtype=np.float64)
-    return float(np.mean(x * x)) if len(x) else 0.0
+    return float(np.dot(x, x) / len(x)) if len(x) else 0.0
 
 
 def is_silent(x):
@@ -79,7 +79,8 @@ def noise_segment(noise, length, offset):
         if offset + length > len(noise):
             raise ValueError(f"offset {offset} + length {length} exceeds noise length {len(noise)}")
         return noise[offset: offset + length]
-    return np.take(noise, (offset + np.arange(length)) % len(noise))
+    repeats = -(-(offset + length) // len(noise))
+    return np.tile(noise, repeats)[offset: offset + length]
 
 
 def snr_scale(speech_energy, noise_energy, snr_db):

@@ -8,6 +8,7 @@ use strict;
 use warnings;
 use Cwd qw(getcwd);
 use File::Basename qw(basename dirname);
+use File::Spec;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 use SeedJob qw(parse_job_args shell_join shell_quote substitute_job task_list log_paths
@@ -66,8 +67,9 @@ sub run_scheduled {
     $base =~ s/\.?\Q$p->{jobvar}\E//g if $is_array;
     $base =~ s/\.log$//;
     $base = 'job' if $base eq '';
-    my $job_script = "$qdir/$base.sh";
-    my $qlog = "$qdir/$base.log";
+    # Absolute, so the scheduler finds them whatever directory it starts the job in.
+    my $job_script = File::Spec->rel2abs("$qdir/$base.sh");
+    my $qlog = File::Spec->rel2abs("$qdir/$base.log");
     my $done_prefix = "$qdir/$base.done.$$";
 
     write_job_script($b, $p, $job_script, \%log, $done_prefix, $threads, $is_array);
@@ -198,11 +200,11 @@ sub write_job_script {
     $s .= "  *) echo \"$prog job script: no task '\$task' in $range\" >&2; exit 1 ;;\nesac\n";
     $s .= <<'EOS';
 stamp() { date '+%a %b %e %H:%M:%S %Z %Y'; }
-start=$(date +%s)
+start=$(date +%s%N)
 printf '# %s\n# Started at %s\n# Running on %s\n#\n' "$cmd" "$(stamp)" "$(hostname)" > "$log"
 bash -o pipefail -c "$cmd" < /dev/null >> "$log" 2>&1
 code=$?
-seconds=$(( $(date +%s) - start ))
+seconds=$(( ($(date +%s%N) - start + 500000000) / 1000000000 ))   # rounded, as run.pl does
 if [ -n "$(tail -c 1 "$log")" ]; then echo >> "$log"; fi
 EOS
     $s .= "printf '# Accounting: time=%s threads=%s\\n# Ended (code %s) at %s, elapsed time %s seconds\\n' "

@@ -1,0 +1,1 @@
+../../TEMPLATE/seed1/seed.sh
