@@ -91,3 +91,14 @@ def test_segments_subset(tiny_data_dir):
     with pytest.raises(SeedDataError, match="not in data dir"):
         data.subset(["nobody"])
     assert isinstance(DataDir.load(tiny_data_dir).segments, dict)
+
+
+def test_fix_keeps_extra_tables_consistent(tiny_data_dir):
+    (tiny_data_dir / "text").write_text("".join(f"{u} hello\n" for u in read_kv(tiny_data_dir / "utt2spk")
+                                                if u != "spkA-utt1"))
+    (tiny_data_dir / "spk2gender").write_text("spkA f\nspkB m\nspkC f\nspkZ m\n")
+    report = fix_data_dir(tiny_data_dir)
+    assert report.dropped == {"missing from text": ["spkA-utt1"]}
+    assert "spkA-utt1" not in read_kv(tiny_data_dir / "text")
+    assert list(read_kv(tiny_data_dir / "spk2gender")) == ["spkA", "spkB", "spkC"]
+    validate_data_dir(tiny_data_dir)

@@ -42,6 +42,10 @@ def setup(shared_data, tmp_path_factory):
     base = tmp_path_factory.mktemp("sim")
     ls = shared_data / "librispeech_excerpts"
     clean = _excerpt_dir(ls, "test-other", base / "test", speakers=3, utts_per_speaker=2)
+    u2s = read_kv(clean / "utt2spk")
+    utts = list(u2s)
+    (clean / "trials").write_text("".join(f"{a} {b} {'target' if u2s[a] == u2s[b] else 'nontarget'}\n"
+                                          for i, a in enumerate(utts) for b in utts[i + 1:]))
     babble = _excerpt_dir(ls, "train-clean-100", base / "babble", speakers=8, utts_per_speaker=1)
     noise_train, noise_test = split_pool(scan_musan(shared_data / "musan_mini"), 0.5, seed=0)
     rir_train, rir_test = split_pool(scan_rirs_noises(shared_data / "rirs_mini"), 0.5, seed=0)
@@ -95,6 +99,7 @@ def test_same_utterance_ids_audio_next_to_it_and_records(setup, tmp_path):
     assert list(out.wav_scp) == list(clean.wav_scp)
     assert out.utt2spk == clean.utt2spk
     assert (tmp_path / "out" / "spk2utt").read_text() == (setup["clean"] / "spk2utt").read_text()
+    assert (tmp_path / "out" / "trials").read_text() == (setup["clean"] / "trials").read_text()
     cache = AudioCache(SR)
     for utt, path in out.wav_scp.items():
         assert Path(path).is_absolute() and Path(path).is_relative_to(tmp_path / "out" / "wav")

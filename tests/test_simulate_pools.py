@@ -56,7 +56,8 @@ def test_read_pool_list_errors_name_file_and_line(tmp_path):
 
 
 def _pool(n_per_cat=10, folders=5):
-    return [PoolEntry(c, f"/corpus/{c}/src{i % folders}/f{i:02d}.wav") for c in ("noise", "music") for i in range(n_per_cat)]
+    return [PoolEntry(c, f"/corpus/{c}/src{i % folders}/f{i:02d}.wav")
+            for c in ("noise", "music") for i in range(n_per_cat)]
 
 
 def test_split_is_disjoint_deterministic_and_order_independent():

@@ -6,7 +6,8 @@
 
 Conditions: clean, noise_snr{N}, music_snr{N}, babble_snr{N}, reverb_{small,medium,large,real},
 reverb_noise_snr{N} (see seed/simulate/conditions.py). Writes OUT/{wav.scp,utt2spk,spk2utt,
-utt2dur,aug.jsonl,simulate.json} and OUT/wav/<spk>/<utt>.wav (16-bit); OUT/skipped lists
+utt2dur,aug.jsonl,simulate.json} (+ a copy of IN/trials when present) and
+OUT/wav/<spk>/<utt>.wav (16-bit); OUT/skipped lists
 utterances skipped with --on-bad-input skip. Each utterance's draws are seeded by
 (--seed, utterance id, condition), so the result does not depend on --nj. Mixing rules
 (active-energy SNR, tiling, RIR alignment, clipping gain): seed/simulate/mixing.py.

@@ -10,7 +10,10 @@ from pathlib import Path
 from seed.data.errors import SeedDataError
 from seed.data.kvfile import c_sorted, read_kv, write_kv
 
-OPTIONAL_TABLES = ("utt2dur", "segments", "utt2num_samples", "spk2gender")
+# Extra tables fix_data_dir keeps consistent, by what they are keyed on (Kaldi's conventions).
+EXTRA_UTT_TABLES = ("text", "utt2num_samples", "utt2lang", "utt2uniq", "utt2category", "utt2warp")
+EXTRA_SPK_TABLES = ("spk2gender",)
+EXTRA_RECO_TABLES = ("reco2dur", "reco2file_and_channel", "reco2num_samples")
 
 
 def make_spk2utt(utt2spk):
@@ -234,13 +237,18 @@ def fix_data_dir(path, backup=True):
              [u for u, v in segments.items() if v.split()[0] not in wav_scp])
     if utt2dur is not None:
         drop("missing from utt2dur", set(utt2spk) - set(utt2dur))
+    extra_utt = {n: read_kv(path / n, allow_empty_value=(n == "text")) for n in EXTRA_UTT_TABLES
+                 if (path / n).exists()}
+    for name, table in extra_utt.items():
+        drop(f"missing from {name}", set(utt2spk) - set(table))
     extra = (set(wav_scp) if segments is None else set(segments)) - set(utt2spk)
     if extra:
         dropped["not in utt2spk (removed from the other tables)"] = c_sorted(extra)
     if backup:
         bdir = path / ".backup"
         bdir.mkdir(exist_ok=True)
-        for name in ("wav.scp", "utt2spk", "spk2utt", "segments", "utt2dur"):
+        for name in ("wav.scp", "utt2spk", "spk2utt", "segments", "utt2dur") + EXTRA_UTT_TABLES \
+                + EXTRA_SPK_TABLES + EXTRA_RECO_TABLES:
             if (path / name).exists():
                 shutil.copy2(path / name, bdir / name)
     u2s = {u: utt2spk[u] for u in keep}
@@ -253,4 +261,13 @@ def fix_data_dir(path, backup=True):
         wav = {r: p for r, p in wav_scp.items() if r in recs}
     dur = None if utt2dur is None else {u: utt2dur[u] for u in keep}
     DataDir(wav_scp=wav, utt2spk=u2s, utt2dur=dur, segments=seg).write(path)
+    for name, table in extra_utt.items():
+        write_kv(path / name, {u: table[u] for u in keep})
+    speakers = set(u2s.values())
+    for name in EXTRA_SPK_TABLES:
+        if (path / name).exists():
+            write_kv(path / name, {k: v for k, v in read_kv(path / name).items() if k in speakers})
+    for name in EXTRA_RECO_TABLES:
+        if (path / name).exists():
+            write_kv(path / name, {k: v for k, v in read_kv(path / name).items() if k in wav})
     return FixReport(kept=len(keep), dropped=dropped)

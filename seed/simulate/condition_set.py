@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seed.data import DataDir, SeedDataError, derive_seed, save_audio, validate_data_dir, write_kv
+from seed.data import DataDir, SeedDataError, atomic_write, derive_seed, save_audio, validate_data_dir, write_kv
 from seed.simulate import outputs
 from seed.simulate.augment import AudioCache, apply_recipe
 from seed.simulate.inputs import load_input
@@ -63,6 +63,10 @@ def merge_condition(data, out_dir, nj, sample_rate, settings):
     write_kv(out_dir / "spk2utt", {s: " ".join(v) for s, v in DataDir(wav_scp={}, utt2spk={
         u: data.utt2spk[u] for u in utts}).spk2utt.items()})
     write_kv(out_dir / "utt2dur", {r["utt"]: f"{r['num_samples'] / sample_rate:.3f}" for r in records})
+    if data.path is not None and (Path(data.path) / "trials").is_file():
+        # Same utterance ids, so the clean trial list applies unchanged; a copy keeps the dir self-contained.
+        with atomic_write(out_dir / "trials", "wb") as f:
+            f.write((Path(data.path) / "trials").read_bytes())
     outputs.write_jsonl(out_dir / "simulate.json", [{**settings, "num_utts": len(records),
                                                       "num_skipped": len(skipped)}])
     write_kv(out_dir / "wav.scp", {r["utt"]: str(out_dir / r["wav"]) for r in records})

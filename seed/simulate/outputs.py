@@ -14,7 +14,7 @@ from urllib.parse import quote
 from seed.data import SeedDataError, atomic_write, c_sorted
 
 COMPLETE_FILES = ("wav.scp", "utt2spk", "spk2utt", "utt2dur", "aug.jsonl", "skipped", "pairs", "crops.jsonl",
-                  "simulate.json")
+                  "simulate.json", "trials")
 SHARD_DIR = ".shards"
 
 

@@ -184,7 +184,8 @@ def split_pool(entries, test_fraction, seed, group_by="file"):
     for category, groups in cats.items():
         if len(groups) < 2:
             raise SeedDataError(next(iter(groups)), f"category '{category}' has a single {group_by}; "
-                                "it cannot be split into disjoint train and test parts", key=category)
+                                "it cannot be split into disjoint train and test parts"
+                                + (" (use --group-by file)" if group_by == "folder" else ""), key=category)
         ranked = sorted(groups, key=lambda g: (derive_seed(seed, "pool-split", category, g), g.encode()))
         n_test = min(max(1, int(math.floor(test_fraction * len(ranked) + 0.5))), len(ranked) - 1)
         for i, g in enumerate(ranked):

@@ -53,6 +53,7 @@ norms="none asnorm"     # score normalisation
 lda_dim=0               # LDA dimension before PLDA (0: none)
 asnorm_top_k=100        # AS-norm top-k cohort size
 results_title=""        # title of RESULTS.md
+results_copy=RESULTS.md # copy the results table into the recipe folder (empty: do not)
 
 help_message=$(cat <<EOM
 Usage: $0 [options]
@@ -241,9 +242,9 @@ if run_stage 6; then
             --backends ${backends} --norms ${norms} --top-k "${asnorm_top_k}" --out-dir "${results}" \
             --title "${results_title:-SEED on ${test_set} (${extractor_tag}, $(basename "${seed_config}"))}" \
             --seed-exp "${seed_exp}"
-        cp "${results}/RESULTS.md" RESULTS.md
+        [ -z "${results_copy}" ] || cp "${results}/RESULTS.md" "${results_copy}"
     } 2>&1 | tee "${exp_dir}/log/stage6.log"
     stage_done 6
-    log "Results: ${results}/RESULTS.md (copied to ./RESULTS.md), results.json, det.png"
-    cat RESULTS.md
+    log "Results: ${results}/RESULTS.md${results_copy:+ (copied to ${results_copy})}, results.json, det.png"
+    cat "${results}/RESULTS.md"
 fi

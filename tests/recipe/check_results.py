@@ -1,0 +1,51 @@
+"""Assert that a recipe's RESULTS.md and results.json hold every expected row (used by make test)."""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--results-dir", required=True)
+    p.add_argument("--conditions", required=True)
+    p.add_argument("--systems", required=True)
+    p.add_argument("--backends", required=True)
+    p.add_argument("--norms", required=True)
+    p.add_argument("--n-seeds", type=int, required=True)
+    a = p.parse_args()
+    d = Path(a.results_dir)
+    problems = []
+    for name in ("RESULTS.md", "results.json", "det.png"):
+        if not (d / name).is_file() or (d / name).stat().st_size == 0:
+            problems.append(f"{d / name}: missing or empty")
+    if problems:
+        sys.exit("\n".join(problems))
+    res = json.loads((d / "results.json").read_text())
+    rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
+    md = (d / "RESULTS.md").read_text()
+    for c in a.conditions.split():
+        for s in a.systems.split():
+            for b in a.backends.split():
+                for n in a.norms.split():
+                    if s == "centering" and b != "cosine":
+                        continue  # centering is a cosine control; PLDA centres by itself
+                    r = rows.get((c, s, b, n))
+                    if r is None:
+                        problems.append(f"results.json: no row for {c}/{s}/{b}/{n}")
+                        continue
+                    for m in ("eer", "min_dcf_p0.01", "min_dcf_p0.05"):
+                        if not math.isfinite(r[m]):
+                            problems.append(f"results.json: {c}/{s}/{b}/{n}: {m} is {r[m]}")
+                    if s == "seed" and len(r.get("eval_seeds", [])) != a.n_seeds:
+                        problems.append(f"results.json: {c}/{s}/{b}/{n}: {len(r.get('eval_seeds', []))} eval seeds")
+        if f"| {c} |" not in md:
+            problems.append(f"RESULTS.md: no row for condition {c}")
+    if problems:
+        sys.exit("check_results: " + "\n".join(problems))
+    print(f"check_results: {d}: every row present ({len(rows)} rows)")
+
+
+if __name__ == "__main__":
+    main()
