@@ -103,9 +103,15 @@ def test_zero_cohort_spread_is_an_error():
     scorer = CosineScorer()
     rows = scorer.prepare(EmbeddingSet.from_array(np.eye(3, dtype=np.float32), keys=["a", "b", "c"]))
     cohort = scorer.prepare(EmbeddingSet.from_array(np.tile([[0, 0, 1]], (4, 1)).astype(np.float32)))
-    with pytest.raises(ValueError, match="enroll 'a': all its top-4 cohort scores are equal"):
+    with pytest.raises(ValueError, match="enroll/test 'a': all its top-4 cohort scores are equal"):
         normalize_scores(scorer, np.zeros(1), rows, rows, np.array([0]), np.array([1]), cohort, "snorm",
                          enroll_keys=["a", "b", "c"])
+    cohort2 = scorer.prepare(EmbeddingSet.from_array(np.array([[0, 0, 1], [0, 0, 1], [0, 1, 0], [0, 1, 0]],
+                                                              dtype=np.float32)))
+    enroll = scorer.prepare(EmbeddingSet.from_array(np.array([[0, 0.6, 0.8]], dtype=np.float32), keys=["x"]))
+    with pytest.raises(ValueError, match="test 'a': all its top-4 cohort scores are equal"):
+        normalize_scores(scorer, np.zeros(1), enroll, rows, np.array([0]), np.array([0]), cohort2, "snorm",
+                         enroll_keys=["x"], test_keys=["a", "b", "c"])
 
 
 def test_apply_score_norm_formula():

@@ -165,7 +165,8 @@ def test_missing_keys_and_bad_usage_are_clear_errors(sets, tmp_path):
     assert r.returncode == 1 and f"key '{u2s[0].split()[0]}'" in r.stderr and "no speaker" in r.stderr
     assert not (tmp_path / "plda" / "config.yaml").exists()
 
-    for args, msg in [(["--backend", "plda"], "--plda-dir"), (["--backend", "cosine", "--norm", "asnorm"], "--cohort-scp"),
+    for args, msg in [(["--backend", "plda"], "--plda-dir"),
+                      (["--backend", "cosine", "--norm", "asnorm"], "--cohort-scp"),
                       (["--backend", "plda", "--plda-dir", "x", "--mean-scp", "m"], "--mean-scp")]:
         r = run("score", "--trials", sets / "trials", "--enroll-scp", sets / "test.scp", "--test-scp",
                 sets / "test.scp", "--out", tmp_path / "o", *args, ok=False)

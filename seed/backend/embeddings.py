@@ -109,8 +109,7 @@ class EmbeddingSet:
 
     def rows(self, keys, what: str = "key") -> np.ndarray:
         """Row index of every key; the first one missing is an error naming it and ``what``."""
-        index = self._index
         try:
-            return np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+            return np.array(list(map(self._index.__getitem__, keys)), dtype=np.int64).reshape(-1)
         except KeyError as e:
             raise SeedDataError(self.source, f"{what} has no embedding here", key=e.args[0]) from None

@@ -66,8 +66,7 @@ def normalize_scores(scorer: Scorer, scores: np.ndarray, enroll: Rows, test: Row
     k = None if method == "snorm" else top_k
     if k is not None and k > len(cohort):
         k = len(cohort)           # ESPnet does the same: the whole cohort is the top-k
-    stats = []
-    for rows, idx, keys, side in ((enroll, ie, enroll_keys, "enroll"), (test, it, test_keys, "test")):
+    def side_stats(rows, idx, keys, side):
         used, inverse = np.unique(idx, return_inverse=True)
         mu, sd = cohort_stats(scorer, rows.take(used), cohort, k, ddof)
         if (sd <= 0).any():
@@ -75,6 +74,12 @@ def normalize_scores(scorer: Scorer, scores: np.ndarray, enroll: Rows, test: Row
             name = keys[bad] if len(keys) > bad else f"row {bad}"
             raise ValueError(f"{side} '{name}': all its top-{k if k else len(cohort)} cohort scores are "
                              "equal (zero standard deviation); cannot normalise")
-        stats.append((mu[inverse], sd[inverse]))
+        return mu[inverse], sd[inverse]
+
+    if test is enroll:            # one set in both roles (a trial list within one scp): one pass
+        mu, sd = side_stats(enroll, np.concatenate([ie, it]), enroll_keys, "enroll/test")
+        stats = [(mu[:len(ie)], sd[:len(ie)]), (mu[len(ie):], sd[len(ie):])]
+    else:
+        stats = [side_stats(enroll, ie, enroll_keys, "enroll"), side_stats(test, it, test_keys, "test")]
     (mu_e, sd_e), (mu_t, sd_t) = stats
     return apply_score_norm(scores, mu_e, sd_e, mu_t, sd_t)

@@ -1,4 +1,4 @@
-"""Multi-pair training copies for SEED (stage 1): crops of clean speech + augmented versions.
+r"""Multi-pair training copies for SEED (stage 1): crops of clean speech + augmented versions.
 
   python -m seed.bin.make_pairs --data-dir data/train --out-dir data/train_pairs --preset seed \
       --noise-list data/pools/noise_train.list --rir-list data/pools/rir_train.list --seed 0 --nj 4

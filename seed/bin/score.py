@@ -21,11 +21,13 @@ def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trials", required=True, help="Kaldi trial list '<enroll> <test> target|nontarget'")
     p.add_argument("--enroll-scp", required=True, help="embedding.scp holding every enroll utterance")
-    p.add_argument("--test-scp", required=True, help="embedding.scp holding every test utterance (may equal --enroll-scp)")
+    p.add_argument("--test-scp", required=True,
+                   help="embedding.scp holding every test utterance (may equal --enroll-scp)")
     p.add_argument("--backend", required=True, choices=("cosine", "plda"), help="scoring back-end")
     p.add_argument("--plda-dir", help="PLDA folder from seed.bin.train_plda, or a Kaldi text PLDA file "
                                       "(ivector-copy-plda --binary=false); required with --backend plda")
-    p.add_argument("--mean-scp", help="cosine only: subtract the mean of these embeddings (e.g. the training set) first")
+    p.add_argument("--mean-scp",
+                   help="cosine only: subtract the mean of these embeddings (e.g. the training set) first")
     p.add_argument("--norm", choices=("none", "snorm", "asnorm"), default="none",
                    help="score normalisation against --cohort-scp (default none)")
     p.add_argument("--cohort-scp", help="cohort embeddings for --norm (typically training-speaker means)")

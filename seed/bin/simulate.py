@@ -1,4 +1,4 @@
-"""Simulate one test condition over a Kaldi data dir (stage 1): same utterance ids, new audio.
+r"""Simulate one test condition over a Kaldi data dir (stage 1): same utterance ids, new audio.
 
   python -m seed.bin.simulate --data-dir data/test --out-dir data/test_noise_snr5 \
       --condition noise_snr5 --noise-list data/pools/noise_test.list \

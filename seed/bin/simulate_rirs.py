@@ -1,4 +1,4 @@
-"""Simulate shoebox RIRs (pyroomacoustics) in the RIRS_NOISES layout, with a measured RT60.
+r"""Simulate shoebox RIRs (pyroomacoustics) in the RIRS_NOISES layout, with a measured RT60.
 
   python -m seed.bin.simulate_rirs --out-dir data/rirs_sim --room-classes small medium \
       --num-rooms 20 --rirs-per-room 3 --seed 0 --nj 2

@@ -1,4 +1,4 @@
-"""Split a noise or RIR pool list into disjoint train/test lists (stage 0), deterministically.
+r"""Split a noise or RIR pool list into disjoint train/test lists (stage 0), deterministically.
 
   python -m seed.bin.split_pools --list data/pools/noise.list --train-out data/pools/noise_train.list \
       --test-out data/pools/noise_test.list --test-fraction 0.5 --seed 0 [--group-by folder]

@@ -65,6 +65,8 @@ def plot_det(systems: Mapping[str, Tuple[Sequence[float], Sequence[int]]], out_p
         smallest = min(1.0 / max(c.n_target, c.n_nontarget) for c, _, _ in curves.values())
         lowest_rate = max(DET_TICKS[0], smallest)
     ticks = [t for t in DET_TICKS if t >= lowest_rate * 0.999]
+    if len(ticks) > 9:                    # a wide range: fewer ticks at the crowded low end
+        ticks = [t for t in ticks if t >= 0.005 or t == ticks[0] or str(t).rstrip("0").endswith("1")]
     lo = min(ticks[0], lowest_rate)
     hi = 0.5
 

@@ -175,7 +175,9 @@ def _background(rng, add, level, n, pools, cache):
             comp["scale"] = 1.0 / np.sqrt(mixing.mean_energy(seg))  # equal energy before the sum
         segs.append(seg)
         comps.append(comp)
-    noise = sum(c["scale"] * s for c, s in zip(comps, segs))
+    noise = np.zeros(n)
+    for c, s in zip(comps, segs):
+        noise += c["scale"] * s
     if total_snr is not None:
         factor = mixing.snr_scale(level, mixing.mean_energy(noise), total_snr)
         noise = noise * factor
