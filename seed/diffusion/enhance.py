@@ -83,11 +83,13 @@ class Enhancer:
     @torch.no_grad()
     def enhance_batch(self, x: torch.Tensor, z: torch.Tensor | None) -> torch.Tensor:
         """Enhance one batch [B, D] on the model's device; z None means z = 0."""
-        if self.options.input_scale == "sqrt_dim":
-            x = scale_to_sqrt_dim(x)
-        t0 = self.timesteps[0]
-        a, s = self.schedule.coefficients(t0)
-        y = x * a if z is None else x * a + z * s
+        a, s = self.schedule.coefficients(self.timesteps[0])
+        if self.options.input_scale == "sqrt_dim":   # √ᾱ·√D·x/‖x‖ in one multiply
+            y = x * ((a * math.sqrt(x.shape[-1])) / x.norm(dim=-1, keepdim=True).clamp_min(1e-12))
+        else:
+            y = x * a
+        if z is not None:
+            y.add_(z, alpha=s)
         for i, t in enumerate(self.timesteps):
             x0 = self.model(y, t)
             if self.clamp_value is not None:

@@ -1,0 +1,102 @@
+"""Stages 5-6 glue: prepare_backend + make_report on generated embeddings; table arithmetic."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from seed.data import DataDir, Trials, write_embeddings, write_trials
+from seed.report.tables import aggregate_rows, rel_change, summarise
+
+
+def _write_set(folder, keys, x):
+    folder.mkdir(parents=True, exist_ok=True)
+    write_embeddings(folder / "embedding.ark", folder / "embedding.scp", zip(keys, x))
+
+
+@pytest.fixture
+def recipe_like(tmp_path):
+    """Speakers as clusters; a 'noisy' condition adds a shared offset + noise; SEED dirs shrink it."""
+    rng = np.random.default_rng(0)
+    d = 16
+    spk_centres = rng.standard_normal((6, d))
+    test_keys = [f"s{s}-u{u}" for s in range(6) for u in range(4)]
+    clean = np.stack([spk_centres[int(k[1])] + 0.4 * rng.standard_normal(d) for k in test_keys])
+    offset = rng.standard_normal(d)
+    noisy = clean + 1.0 * offset + 0.8 * rng.standard_normal(clean.shape)
+    trials = Trials(*zip(*[(a, b, int(a[:2] == b[:2])) for i, a in enumerate(test_keys) for b in test_keys[i + 1:]]))
+    write_trials(tmp_path / "trials", trials)
+    base = tmp_path / "embed"
+    _write_set(base / "test", test_keys, clean)
+    _write_set(base / "test_noise_snr5", test_keys, noisy)
+    # training copies: 5 speakers x 3 crops x (clean + aug)
+    pair_keys, pair_x, pairs, u2s = [], [], [], {}
+    for s in range(5):
+        c = rng.standard_normal(d)
+        for crop in range(3):
+            x0 = c + 0.3 * rng.standard_normal(d)
+            for kind, x in (("clean", x0), ("noise", x0 + offset + 0.5 * rng.standard_normal(d))):
+                key = f"t{s}-crop{crop}-{kind}"
+                pair_keys.append(key)
+                pair_x.append(x)
+                u2s[key] = f"t{s}"
+                pairs.append(f"{key} t{s}-crop{crop}-clean\n")
+    _write_set(base / "train_pairs", pair_keys, np.stack(pair_x))
+    DataDir(wav_scp={k: "/dev/null" for k in u2s}, utt2spk=u2s).write(tmp_path / "data" / "train_pairs")
+    (tmp_path / "data" / "train_pairs" / "pairs").write_text("".join(sorted(pairs)))
+    seed_dirs = []
+    for sd in (0, 1):
+        e = tmp_path / "enh" / f"seed{sd}"
+        r = np.random.default_rng(sd)
+        _write_set(e / "test", test_keys, clean + 0.05 * r.standard_normal(clean.shape))
+        _write_set(e / "test_noise_snr5", test_keys, clean + 0.3 * (noisy - clean) + 0.05 * r.standard_normal(clean.shape))
+        _write_set(e / "train_pairs", pair_keys, np.stack(pair_x))
+        seed_dirs.append(e)
+    return tmp_path, seed_dirs
+
+
+def run(*a):
+    r = subprocess.run([sys.executable, "-m", *map(str, a)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_prepare_backend_and_make_report(recipe_like):
+    tmp, seed_dirs = recipe_like
+    for name, src in (("base", tmp / "embed"), ("seed", seed_dirs[0])):
+        run("seed.bin.prepare_backend", "--embeddings-dir", src, "--pairs", tmp / "data/train_pairs/pairs",
+            "--pairs-set", "train_pairs", "--labelled-set", "train_pairs", "--utt2spk",
+            tmp / "data/train_pairs/utt2spk", "--out-dir", tmp / "backend" / name)
+    centering = (tmp / "backend/base/centering.scp").read_text().splitlines()
+    assert len(centering) == 15 and all(line.split()[0].endswith("-clean") for line in centering)
+    assert len((tmp / "backend/base/cohort.scp").read_text().splitlines()) == 5
+    run("seed.bin.make_report", "--trials", tmp / "trials", "--test-set", "test", "--conditions", "clean noise_snr5",
+        "--baseline-dir", tmp / "embed", "--seed-dirs", *seed_dirs, "--baseline-backend", tmp / "backend/base",
+        "--seed-backend", tmp / "backend/seed", "--top-k", "3", "--out-dir", tmp / "results")
+    res = json.loads((tmp / "results/results.json").read_text())
+    rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
+    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 2 * 2)  # conditions x (baseline 4 + centering 2 + seed 4)
+    seed_row = rows[("noise_snr5", "seed", "cosine", "none")]
+    assert seed_row["eval_seeds"] == [0, 1] and seed_row["eer"] < rows[("noise_snr5", "baseline", "cosine", "none")]["eer"]
+    md = (tmp / "results/RESULTS.md").read_text()
+    assert "| noise_snr5 |" in md and "centering control EER %" in md and "### Summary" in md
+    assert (tmp / "results/det.png").stat().st_size > 1000
+    assert (tmp / "results/scores/seed_seed1/plda_asnorm/noise_snr5.scores").is_file()
+
+
+def test_aggregate_and_summary_arithmetic():
+    def row(c, s, eer, seed=None):
+        return {"condition": c, "system": s, "backend": "cosine", "norm": "none", "eval_seed": seed, "eer": eer,
+                "min_dcf_p0.01": eer / 10, "min_dcf_p0.05": eer / 20, "n_target": 1, "n_nontarget": 1}
+    rows = [row("clean", "baseline", 1.0), row("clean", "centering", 0.5), row("clean", "seed", 1.2, 0),
+            row("clean", "seed", 0.8, 1), row("n5", "baseline", 10.0), row("n5", "centering", 9.0),
+            row("n5", "seed", 4.0, 0), row("n5", "seed", 6.0, 1)]
+    agg = aggregate_rows(rows)
+    seed_n5 = next(r for r in agg if r["system"] == "seed" and r["condition"] == "n5")
+    assert seed_n5["eer"] == pytest.approx(5.0) and seed_n5["eer_std"] == pytest.approx(np.std([4, 6], ddof=1))
+    (s,) = summarise(agg)
+    assert s["mean_rel_eer_change_mismatched"] == pytest.approx(-50.0)
+    assert s["clean"]["eer_rel_change"] == pytest.approx(0.0)
+    assert s["conditions_beating_centering_all_metrics"] == 1
+    assert rel_change(1.0, 0.0) is None
