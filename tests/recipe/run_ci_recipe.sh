@@ -10,7 +10,7 @@ cd "${recipe}"
 rm -rf data_ci exp_ci
 start=$(date +%s)
 ./run.sh --data-dir data_ci --exp-dir exp_ci --seed-config conf/seed_ci.yaml --crops-per-utt 10 --nj 2 \
-    --n-sim-rirs 24 --eval-seeds "0 1 2" --results-copy ""
+    --n-sim-rooms 4 --eval-seeds "0 1 2" --results-copy ""
 echo "recipe-test: stages 0-6 took $(( $(date +%s) - start )) s"
 "${SEED_VENV:-${repo}/.venv}/bin/python" "${repo}/tests/recipe/check_results.py" \
     --results-dir "$(ls -d exp_ci/results/*/ | head -1)" \

@@ -32,11 +32,14 @@ sim_seed=0              # global seed of every simulated draw
 test_conditions="noise_snr0 noise_snr5 noise_snr10 music_snr5 reverb_real reverb_noise_snr5"  # mismatch conditions (clean always included)
 train_preset=seed       # augmentation preset of the training copies: seed, kaldi, espnet, wespeaker
 crops_per_utt=40        # random crops per clean training utterance
-crop_seconds=2.015      # crop length (the paper's 200 frames + 240 samples)
+crop_samples=32240      # crop length in samples (the paper's 200 frames + 240 = 2.015 s at 16 kHz)
 pool_split_seed=0       # seed of the train/test split of noise and RIR pools
-pool_test_fraction=0.4  # share of each pool's families/files held out for test conditions
+pool_test_fraction=0.4  # share of each pool's files (or folders) held out for test conditions
+noise_split_by=file     # noise pool split unit: file, or folder (whole noise families held out)
 rir_source=both         # RIRs: real (from RIRS_NOISES/measured), simulated (pyroomacoustics), both
-n_sim_rirs=60           # simulated rooms (small+medium+large) when rir_source includes simulated
+sim_room_classes="small medium large"  # simulated room classes (RIRS_NOISES sizes)
+n_sim_rooms=8           # simulated rooms per class; split by room, so test rooms are unseen rooms
+sim_rirs_per_room=3     # RIRs per simulated room (new source/microphone positions)
 babble_set=""           # data dir of speech for babble (speakers outside the trials); empty: no babble
 # extraction
 extractor=resemblyzer   # extractor spec (seed.extract registry), e.g. resemblyzer, espnet:/path/to/exp
@@ -116,22 +119,32 @@ if run_stage 0; then
         mkdir -p "${pools}"
         [ -n "${MUSAN}" ] || { log "MUSAN is empty: set it in db.sh or the environment (noise corpus in MUSAN layout)"; exit 1; }
         py -m seed.bin.make_noise_list --musan "${MUSAN}" --out "${pools}/noise.list"
-        : > "${pools}/rir.list.tmp"
+        py -m seed.bin.split_pools --list "${pools}/noise.list" --test-fraction "${pool_test_fraction}" \
+            --seed "${pool_split_seed}" --group-by "${noise_split_by}" \
+            --train-out "${pools}/noise_train.list" --test-out "${pools}/noise_test.list"
+        : > "${pools}/rir_train.list.tmp"; : > "${pools}/rir_test.list.tmp"
         if [ "${rir_source}" != simulated ]; then
             [ -n "${RIRS_NOISES}" ] || { log "RIRS_NOISES is empty but --rir_source ${rir_source} needs it"; exit 1; }
-            py -m seed.bin.make_rir_list --rir-root "${RIRS_NOISES}" --out "${pools}/rir_real.list"
-            cat "${pools}/rir_real.list" >> "${pools}/rir.list.tmp"
+            py -m seed.bin.make_noise_list --rirs-noises "${RIRS_NOISES}" --out "${pools}/rir_real.list"
+            py -m seed.bin.split_pools --list "${pools}/rir_real.list" --test-fraction "${pool_test_fraction}" \
+                --seed "${pool_split_seed}" --group-by file \
+                --train-out "${pools}/rir_real_train.list" --test-out "${pools}/rir_real_test.list"
+            cat "${pools}/rir_real_train.list" >> "${pools}/rir_train.list.tmp"
+            cat "${pools}/rir_real_test.list" >> "${pools}/rir_test.list.tmp"
         fi
         if [ "${rir_source}" != real ]; then
-            py -m seed.bin.simulate_rirs --out-dir "${pools}/simulated_rirs" --num-rirs "${n_sim_rirs}" \
-                --seed "${sim_seed}" --list "${pools}/rir_simulated.list"
-            cat "${pools}/rir_simulated.list" >> "${pools}/rir.list.tmp"
+            # shellcheck disable=SC2086
+            py -m seed.bin.simulate_rirs --out-dir "${pools}/rirs_sim" --room-classes ${sim_room_classes} \
+                --num-rooms "${n_sim_rooms}" --rirs-per-room "${sim_rirs_per_room}" --seed "${sim_seed}" \
+                --list-out "${pools}/rir_simulated.list" --nj "${nj}" --cmd "${train_cmd}"
+            py -m seed.bin.split_pools --list "${pools}/rir_simulated.list" --test-fraction "${pool_test_fraction}" \
+                --seed "${pool_split_seed}" --group-by folder \
+                --train-out "${pools}/rir_sim_train.list" --test-out "${pools}/rir_sim_test.list"
+            cat "${pools}/rir_sim_train.list" >> "${pools}/rir_train.list.tmp"
+            cat "${pools}/rir_sim_test.list" >> "${pools}/rir_test.list.tmp"
         fi
-        mv "${pools}/rir.list.tmp" "${pools}/rir.list"
-        py -m seed.bin.split_pools --list "${pools}/noise.list" --test-fraction "${pool_test_fraction}" \
-            --seed "${pool_split_seed}" --train-out "${pools}/noise_train.list" --test-out "${pools}/noise_test.list"
-        py -m seed.bin.split_pools --list "${pools}/rir.list" --test-fraction "${pool_test_fraction}" \
-            --seed "${pool_split_seed}" --train-out "${pools}/rir_train.list" --test-out "${pools}/rir_test.list"
+        mv "${pools}/rir_train.list.tmp" "${pools}/rir_train.list"
+        mv "${pools}/rir_test.list.tmp" "${pools}/rir_test.list"
     } 2>&1 | tee "${exp_dir}/log/stage0.log"
     stage_done 0
 fi
@@ -141,13 +154,13 @@ if run_stage 1; then
     need_done 0
     {
         for cond in ${test_conditions}; do
-            babble_opt=""; [ -n "${babble_set}" ] && babble_opt="--babble-data-dir ${data_dir}/${babble_set}"
+            babble_opt=""; [ -n "${babble_set}" ] && babble_opt="--babble-dir ${data_dir}/${babble_set}"
             py -m seed.bin.simulate --data-dir "${data_dir}/${test_set}" --out-dir "${data_dir}/$(test_data "${cond}")" \
                 --condition "${cond}" --noise-list "${pools}/noise_test.list" --rir-list "${pools}/rir_test.list" \
                 --seed "${sim_seed}" --nj "${nj}" --cmd "${train_cmd}" ${babble_opt}
         done
         py -m seed.bin.make_pairs --data-dir "${data_dir}/${train_set}" --out-dir "${data_dir}/${pairs_set}" \
-            --preset "${train_preset}" --crops-per-utt "${crops_per_utt}" --crop-seconds "${crop_seconds}" \
+            --preset "${train_preset}" --num-crops "${crops_per_utt}" --crop-samples "${crop_samples}" \
             --noise-list "${pools}/noise_train.list" --rir-list "${pools}/rir_train.list" \
             --seed "${sim_seed}" --nj "${nj}" --cmd "${train_cmd}"
     } 2>&1 | tee "${exp_dir}/log/stage1.log"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
     --babble-set mini_babble \
     --test-conditions "noise_snr0 noise_snr5 noise_snr10 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5" \
     --rir-source simulated \
-    --n-sim-rirs 40 \
+    --n-sim-rooms 6 \
     --crops-per-utt 8 \
     --nj 2 \
     --extractor resemblyzer \

@@ -5,6 +5,7 @@
 #   ./run.sh --ngpu 1                                       # default: ESPnet-SPK ECAPA-WavLM tag, 10x4 s crops
 #   ./run.sh --extractor espnet:/path/to/espnet/exp/dir     # a local ESPnet-SPK experiment
 #   ./run.sh --extract-crops crops:4x8                      # ESPnet-SPK's published scoring crops
+# Babble conditions (babble_snrN) need --babble-set: a data dir of speech whose speakers are not in the trials.
 # The model tag downloads from the Hugging Face hub: run stage 2 once on a machine with internet.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,7 +13,7 @@ cd "$(dirname "$0")"
     --train-set seed_train \
     --test-set voxceleb1_test \
     --plda-set voxceleb2_dev \
-    --test-conditions "noise_snr0 noise_snr5 noise_snr10 noise_snr15 noise_snr20 music_snr0 music_snr5 music_snr10 babble_snr5 babble_snr10 reverb_small reverb_medium reverb_large reverb_noise_snr5 reverb_noise_snr10" \
+    --test-conditions "noise_snr0 noise_snr5 noise_snr10 noise_snr15 noise_snr20 music_snr0 music_snr5 music_snr10 reverb_small reverb_medium reverb_large reverb_noise_snr5 reverb_noise_snr10" \
     --rir-source real \
     --extractor espnet-tag:espnet/voxcelebs12_ecapa_wavlm_joint \
     --extract-crops crops:10x4 \
