@@ -12,8 +12,10 @@ Extractors and baselines, on the same model and the same audio:
   batches) vs ESPnet's `Speech2Embedding(train_config, model_file)(wav)` called utterance by
   utterance. Models are trained here with ESPnet's own trainer (seed.extract.espnet_tiny): `tiny`
   (32 channels) and `ecapa512` (ECAPA-TDNN C=512, 6.2 M parameters, ESPnet's ecapa_mel size class).
-- Resemblyzer: `load_extractor("resemblyzer").embed(...)` (partials of all utterances batched) vs
-  `VoiceEncoder.embed_utterance` per utterance on the same RMS-normalised audio.
+- Resemblyzer: `load_extractor(SPEC).embed(...)` (partials of all utterances batched) vs resemblyzer's
+  own per-utterance path on the same audio: `embed_utterance(preprocess_wav(w))` for the default spec
+  `resemblyzer`, `embed_utterance(rms_normalise(w))` for `resemblyzer:rms` (level/VAD cost inside
+  the timing on both sides).
 Each figure is the fastest of --rounds rounds; ours and the baseline alternate within a round, so
 a shared CPU disturbs both alike. Both run with --threads torch threads (default 1, the stage's
 default). Printed: seconds, real-time factor (seconds of compute per second of audio) and
@@ -21,9 +23,10 @@ ratio = ours / baseline (target <= 0.5, i.e. ours >= 2x faster).
 
 Study (--study resemblyzer-preprocess): speaker separation of Resemblyzer embeddings with each level
 normalisation (rms, preprocess_wav, raw) on test-other, all 4,950 pairs, cosine scoring, EER % by
-seed.metrics: clean-clean; clean enrolment vs noisy test; noisy-noisy. "Noisy" = the utterance plus a
-musan_mini noise file (chosen and offset per utterance with a seeded RNG, tiled if short) scaled to
-5 dB SNR by mean power. Also the time per audio second of each normalisation.
+seed.metrics: clean-clean; clean enrolment vs noisy test at 0, 5, 10 dB SNR; noisy-noisy at 5 dB.
+"Noisy" = the utterance plus a musan_mini noise file (file and offset drawn per utterance with a
+seeded RNG, tiled if short) scaled to the SNR by mean power. Also the extractor's time per second
+of clean audio with each normalisation. The table is quoted in seed/extract/resemblyzer_ge2e.py.
 """
 import argparse
 import sys
@@ -105,15 +108,17 @@ def bench_speed(args):
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} thread(s), rounds {args.rounds}; "
           f"whole = {len(waves)} utterances, crops2s = {len(crops)} x 2 s", flush=True)
 
-    ext = load_extractor("resemblyzer", "cpu")
+    import resemblyzer
     from resemblyzer import VoiceEncoder
     from seed.extract.resemblyzer_ge2e import rms_normalise
     ref = VoiceEncoder("cpu", verbose=False)
-    for name, ws in workloads.items():
-        normed = [rms_normalise(w) for w in ws]
-        ext.embed(ws[:2]), ref.embed_utterance(normed[0])  # warm-up (librosa's first call)
-        ours, base = fastest([lambda: ext.embed(ws), lambda: [ref.embed_utterance(w) for w in normed]], args.rounds)
-        report("resemblyzer", name, secs[name], ours, base, "embed_utterance")
+    for spec, prepare in (("resemblyzer", resemblyzer.preprocess_wav), ("resemblyzer:rms", rms_normalise)):
+        ext = load_extractor(spec, "cpu")
+        for name, ws in workloads.items():
+            ext.embed(ws[:2]), ref.embed_utterance(prepare(ws[0]))  # warm-up (librosa's first call)
+            ours, base = fastest([lambda: ext.embed(ws), lambda: [ref.embed_utterance(prepare(w)) for w in ws]],
+                                 args.rounds)
+            report(spec, name, secs[name], ours, base, "embed_utterance")
 
     from espnet2.bin.spk_inference import Speech2Embedding
     exps = build_models(args.work_dir, args.espnet_sizes)
@@ -142,27 +147,29 @@ def study_preprocess(args):
     from seed.metrics import compute_eer
     utts, waves = test_other()
     noises = [load_audio(f, sample_rate=SR, mono="mean") for f in sorted((SHARED / "musan_mini" / "noise").rglob("*.wav"))]
-    noisy = [add_noise(w, noises, np.random.default_rng(derive_seed(0, u, "noise_snr5")), 5.0)
-             for u, w in zip(utts, waves)]
+    snrs = (0, 5, 10)
+    noisy = {snr: [add_noise(w, noises, np.random.default_rng(derive_seed(0, u, "noise")), snr)
+                   for u, w in zip(utts, waves)] for snr in snrs}
     spk = np.array([u.split("-")[0] for u in utts])
     iu = np.triu_indices(len(utts), 1)
     labels = (spk[:, None] == spk[None, :])[iu].astype(np.int8)
     audio_s = sum(len(w) for w in waves) / SR
-    print(f"# {len(utts)} utterances, {len(labels)} pairs ({labels.sum()} target), {len(noises)} noise files, "
-          f"SNR 5 dB; EER % (seed.metrics, interp)", flush=True)
-    print(f"{'normalisation':<14} {'clean-clean':>11} {'clean-noisy':>11} {'noisy-noisy':>11} {'ms/audio s':>11}")
+    print(f"# {len(utts)} utterances, {len(labels)} pairs ({labels.sum()} target), {len(noises)} noise files; "
+          f"EER % (seed.metrics, interp); clean-noisy = lower-indexed utterance clean (enrolment), the other "
+          f"noisy (test); {torch.get_num_threads()} torch thread(s)", flush=True)
+    heads = ["clean-clean"] + [f"cl-noisy{s}dB" for s in snrs] + ["noisy5-noisy5", "ms/audio s"]
+    print(f"{'normalisation':<14} " + " ".join(f"{h:>13}" for h in heads))
     for norm in ("rms", "preprocess", "raw"):
         ext = load_extractor(f"resemblyzer:{norm}", "cpu")
         ext.embed(waves[:1])  # warm-up
         t0 = time.perf_counter()
         clean = ext.embed(waves)
         dt = time.perf_counter() - t0
-        dirty = ext.embed(noisy)
-        cc = (clean @ clean.T)[iu]
-        cn = (clean @ dirty.T)[iu]  # lower-indexed utterance clean (enrolment), the other noisy (test)
-        nn = (dirty @ dirty.T)[iu]
-        eers = [compute_eer(s, labels) for s in (cc, cn, nn)]
-        print(f"{norm:<14} {eers[0]:>11.2f} {eers[1]:>11.2f} {eers[2]:>11.2f} {1000 * dt / audio_s:>11.2f}", flush=True)
+        row = [compute_eer((clean @ clean.T)[iu], labels)]
+        dirty = {snr: ext.embed(noisy[snr]) for snr in snrs}
+        row += [compute_eer((clean @ dirty[snr].T)[iu], labels) for snr in snrs]
+        row += [compute_eer((dirty[5] @ dirty[5].T)[iu], labels), 1000 * dt / audio_s]
+        print(f"{norm:<14} " + " ".join(f"{x:>13.2f}" for x in row), flush=True)
 
 
 def main(argv=None):

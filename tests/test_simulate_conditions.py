@@ -221,10 +221,13 @@ def test_bad_inputs_skipped_are_counted_and_listed(setup, tmp_path, capsys):
     assert json.loads((tmp_path / "out" / "simulate.json").read_text())["num_skipped"] == 5
 
 
-def test_clean_condition_is_a_lossless_copy(setup, tmp_path):
-    assert run(setup, "clean", tmp_path / "out") == 0
+@pytest.mark.parametrize("audio_format", ["wav", "flac"])
+def test_clean_condition_is_a_lossless_copy(setup, tmp_path, audio_format):
+    assert run(setup, "clean", tmp_path / "out", "--audio-format", audio_format) == 0
     clean, out = DataDir.load(setup["clean"]), DataDir.load(tmp_path / "out")
     for utt in clean.utts:
+        assert out.wav_scp[utt].endswith(f".{audio_format}")
+        assert soundfile.info(out.wav_scp[utt]).subtype == "PCM_16"
         a, _ = soundfile.read(clean.wav_scp[utt], dtype="int16")
         b, _ = soundfile.read(out.wav_scp[utt], dtype="int16")
         assert np.array_equal(a, b)

@@ -25,7 +25,7 @@ from seed.data import SeedDataError, validate_data_dir
 from seed.simulate.augment import Pools
 from seed.simulate.conditions import PRESETS, preset
 from seed.simulate.inputs import input_paths
-from seed.simulate.outputs import prepare_out_dir, write_shard
+from seed.simulate.outputs import AUDIO_FORMATS, prepare_out_dir, write_shard
 from seed.simulate.pairs import DEFAULT_CROP_SAMPLES, merge_pairs, run_pairs_shard
 
 MODULE = "seed.bin.make_pairs"
@@ -49,6 +49,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="global seed (default 0)")
     p.add_argument("--sample-rate", type=int, default=16000,
                    help="working rate; inputs must have it, noise/RIR files are resampled (default 16000)")
+    p.add_argument("--audio-format", choices=AUDIO_FORMATS, default="wav",
+                   help="materialised audio: 16-bit WAV (default) or 16-bit FLAC (lossless, about half the size)")
     p.add_argument("--on-bad-input", choices=("error", "skip"), default="error",
                    help="bad input utterances: stop (default) or skip them, listed in OUT/skipped")
     p.add_argument("--exclude-pool", action="append", default=[], metavar="LIST",
@@ -87,7 +89,8 @@ def main(argv=None):
         def run_shard(utts, job_id):
             records, skipped, crops = run_pairs_shard(
                 data, utts, args.preset, versions, pools, out_dir, args.seed, args.sample_rate,
-                args.crop_samples, args.num_crops, args.on_bad_input, desc=f"pairs job {job_id}/{args.nj}")
+                args.crop_samples, args.num_crops, args.on_bad_input, desc=f"pairs job {job_id}/{args.nj}",
+                audio_format=args.audio_format)
             write_shard(out_dir, job_id, records, skipped, extra={"crops": crops})
 
         if not run_sharded(args, argv, MODULE, "make_pairs", data.utts, out_dir, run_shard):
@@ -98,7 +101,7 @@ def main(argv=None):
                     "noise_list": os.path.abspath(args.noise_list) if needs_noise else None,
                     "rir_list": os.path.abspath(args.rir_list) if needs_rir else None,
                     "babble_source": pools.talker_source if "speech" in cats else None,
-                    "on_bad_input": args.on_bad_input}
+                    "on_bad_input": args.on_bad_input, "audio_format": args.audio_format}
         n, n_crops, n_skipped = merge_pairs(data, out_dir, args.nj, args.sample_rate, settings)
     except (SeedDataError, jobs.JobFailed) as e:
         print(f"make_pairs: {e}", file=sys.stderr)

@@ -7,7 +7,7 @@ r"""Simulate one test condition over a Kaldi data dir (stage 1): same utterance 
 Conditions: clean, noise_snr{N}, music_snr{N}, babble_snr{N}, reverb_{small,medium,large,real},
 reverb_noise_snr{N} (see seed/simulate/conditions.py). Writes OUT/{wav.scp,utt2spk,spk2utt,
 utt2dur,aug.jsonl,simulate.json} (+ a copy of IN/trials when present) and
-OUT/wav/<spk>/<utt>.wav (16-bit); OUT/skipped lists
+OUT/wav/<spk>/<utt>.wav (16-bit; .flac with --audio-format flac); OUT/skipped lists
 utterances skipped with --on-bad-input skip. Each utterance's draws are seeded by
 (--seed, utterance id, condition), so the result does not depend on --nj. Mixing rules
 (active-energy SNR, tiling, RIR alignment, clipping gain): seed/simulate/mixing.py.
@@ -23,7 +23,7 @@ from seed.simulate.augment import Pools
 from seed.simulate.condition_set import merge_condition, run_condition_shard
 from seed.simulate.conditions import CONDITION_HELP, parse_condition
 from seed.simulate.inputs import input_paths
-from seed.simulate.outputs import prepare_out_dir, write_shard
+from seed.simulate.outputs import AUDIO_FORMATS, prepare_out_dir, write_shard
 from seed.simulate.pools import ROOM_CLASSES, NOISE_CATEGORIES, assert_disjoint, read_pool_list
 
 MODULE = "seed.bin.simulate"
@@ -93,6 +93,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="global seed (default 0)")
     p.add_argument("--sample-rate", type=int, default=16000,
                    help="working rate; inputs must have it, noise/RIR files are resampled to it (default 16000)")
+    p.add_argument("--audio-format", choices=AUDIO_FORMATS, default="wav",
+                   help="materialised audio: 16-bit WAV (default) or 16-bit FLAC (lossless, about half the size)")
     p.add_argument("--on-bad-input", choices=("error", "skip"), default="error",
                    help="unreadable, empty, multi-channel, wrong-rate or silent input utterances: stop with "
                         "an error (default) or skip them, listed with the reason in OUT/skipped")
@@ -134,7 +136,7 @@ def main(argv=None):
         def run_shard(utts, job_id):
             records, skipped = run_condition_shard(
                 data, utts, recipe, pools, out_dir, args.seed, args.sample_rate, args.on_bad_input,
-                desc=f"{recipe.name} job {job_id}/{args.nj}")
+                desc=f"{recipe.name} job {job_id}/{args.nj}", audio_format=args.audio_format)
             write_shard(out_dir, job_id, records, skipped)
 
         if not run_sharded(args, argv, MODULE, "simulate", data.utts, out_dir, run_shard):
@@ -144,7 +146,7 @@ def main(argv=None):
                     "noise_list": abspath(args.noise_list) if needs_noise else None,
                     "rir_list": abspath(args.rir_list) if recipe.needs_rir else None,
                     "babble_source": pools.talker_source if recipe.noise_category == "speech" else None,
-                    "on_bad_input": args.on_bad_input}
+                    "on_bad_input": args.on_bad_input, "audio_format": args.audio_format}
         n, n_skipped = merge_condition(data, out_dir, args.nj, args.sample_rate, settings)
     except (SeedDataError, jobs.JobFailed) as e:
         print(f"simulate: {e}", file=sys.stderr)

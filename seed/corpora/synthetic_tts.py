@@ -56,33 +56,47 @@ def espeak_system_data():
 
 
 class EspeakData:
-    """A private espeak-ng data folder: links to the system one plus generated variant files.
+    """Private espeak-ng data folders: links to the system one plus the variants a corpus uses.
 
-    `root` is what `espeak-ng --path=` expects (the folder that contains `espeak-ng-data/`).
+    espeak-ng lists every voice file it can see and stops at 349 (N_VOICES_LIST); the 131
+    languages already take 131 of those, so each folder holds at most `VARIANTS_PER_FOLDER`
+    variants (and no MBROLA voices, which are never used). `path_for(variant)` is what
+    `espeak-ng --path=` expects for that variant (the folder that contains `espeak-ng-data/`).
     """
 
-    def __init__(self, root, system_data=None):
+    VARIANTS_PER_FOLDER = 150
+
+    def __init__(self, root, variants, system_data=None):
+        """`variants`: name → generated variant file text, or None for a built-in variant."""
         self.root = Path(root)
         system = Path(system_data) if system_data else espeak_system_data()
-        data = self.root / "espeak-ng-data"
-        variants = data / "voices" / "!v"
-        variants.mkdir(parents=True, exist_ok=True)
-        for entry in sorted(system.iterdir()):
-            if entry.name != "voices":
-                _link(entry, data / entry.name)
-        for entry in sorted((system / "voices").iterdir()):
-            if entry.name != "!v":
-                _link(entry, data / "voices" / entry.name)
-        for entry in sorted((system / "voices" / "!v").iterdir()):
-            _link(entry, variants / entry.name)
-        self.variants = variants
-        self.builtin_variants = sorted(p.name for p in (system / "voices" / "!v").iterdir())
+        builtin = {p.name: p for p in (system / "voices" / "!v").iterdir()}
+        self._folder = {}
+        names = sorted(variants)
+        for start in range(0, max(1, len(names)), self.VARIANTS_PER_FOLDER):
+            folder = self.root / str(start // self.VARIANTS_PER_FOLDER)
+            data = folder / "espeak-ng-data"
+            (data / "voices" / "!v").mkdir(parents=True, exist_ok=True)
+            for entry in sorted(system.iterdir()):
+                if entry.name != "voices":
+                    _link(entry, data / entry.name)
+            for entry in sorted((system / "voices").iterdir()):
+                if entry.name not in ("!v", "mb"):
+                    _link(entry, data / "voices" / entry.name)
+            for name in names[start:start + self.VARIANTS_PER_FOLDER]:
+                target = data / "voices" / "!v" / name
+                if variants[name] is None:
+                    if name not in builtin:
+                        raise SynthesisError(f"espeak-ng has no built-in variant {name!r} in {system}/voices/!v")
+                    _link(builtin[name], target)
+                else:
+                    if name in builtin:
+                        raise SynthesisError(f"generated variant name {name!r} would shadow a built-in variant")
+                    target.write_text(variants[name], encoding="utf-8")
+                self._folder[name] = str(folder)
 
-    def add_variant(self, name, text):
-        """Write a generated variant file (its name must not shadow a built-in one)."""
-        if name in self.builtin_variants:
-            raise SynthesisError(f"generated variant name {name!r} would shadow espeak-ng's built-in variant")
-        (self.variants / name).write_text(text, encoding="utf-8")
+    def path_for(self, variant):
+        return self._folder[variant]
 
 
 def _link(target, link):
@@ -93,9 +107,10 @@ def _link(target, link):
 
 def espeak(text, voice, speed, pitch, data_root=None):
     """Synthesise `text` with espeak-ng; returns (float32 waveform, sample rate)."""
+    # Text goes through stdin so a sentence starting with '-' is never taken for an option.
     cmd = ["espeak-ng"] + ([f"--path={data_root}"] if data_root else []) + [
-        "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)), "--stdout", text]
-    return parse_wav(_run(cmd), f"espeak-ng -v {voice}")
+        "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)), "--stdout", "--stdin"]
+    return parse_wav(_run(cmd, text), f"espeak-ng -v {voice}")
 
 
 def flite(text, voice, duration_stretch, f0_mean=None):
@@ -107,9 +122,10 @@ def flite(text, voice, duration_stretch, f0_mean=None):
     return parse_wav(_run(cmd), f"flite -voice {voice}")
 
 
-def _run(cmd):
+def _run(cmd, stdin_text=None):
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        proc = subprocess.run(cmd, input=None if stdin_text is None else stdin_text.encode("utf-8"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     except FileNotFoundError:
         raise SynthesisError(f"{cmd[0]} not found on PATH; {INSTALL_HINT}") from None
     if proc.returncode != 0:

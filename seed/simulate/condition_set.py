@@ -19,8 +19,9 @@ def _progress(items, desc):
     return tqdm(items, desc=desc, file=sys.stderr, mininterval=2.0, unit="utt")
 
 
-def run_condition_shard(data, utts, recipe, pools, out_dir, seed, sample_rate, on_bad_input="error", desc=None):
-    """Simulate `utts`; returns (records, skipped). Audio goes to OUT/wav/<spk>/<utt>.wav."""
+def run_condition_shard(data, utts, recipe, pools, out_dir, seed, sample_rate, on_bad_input="error", desc=None,
+                        audio_format="wav"):
+    """Simulate `utts`; returns (records, skipped). Audio goes to OUT/wav/<spk>/<utt>.<audio_format>."""
     out_dir = Path(out_dir)
     cache = AudioCache(sample_rate)
     records, skipped = [], []
@@ -39,7 +40,7 @@ def run_condition_shard(data, utts, recipe, pools, out_dir, seed, sample_rate, o
             if isinstance(e, SeedDataError):
                 raise
             raise SeedDataError(data.wav_path(utt), str(e), key=utt) from None
-        rel = outputs.wav_relpath(data.utt2spk[utt], utt)
+        rel = outputs.wav_relpath(data.utt2spk[utt], utt, audio_format)
         save_audio(out_dir / rel, y.astype(np.float32), sample_rate)
         records.append({"utt": utt, "condition": recipe.name, "wav": rel, "num_samples": int(len(y)), **rec})
     return records, skipped

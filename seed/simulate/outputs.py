@@ -1,7 +1,7 @@
 """Output layout shared by condition sets and multi-pair copies: audio paths, shard files, merge.
 
-OUT/wav/<speaker>/<key>.wav holds the audio (names percent-quoted, so any Kaldi key maps to one
-file name and back). Each job writes OUT/.shards/{records,skipped}.<J>.jsonl; the merging
+OUT/wav/<speaker>/<key>.wav (or .flac; 16-bit either way) holds the audio (names percent-quoted,
+so any Kaldi key maps to one file name and back). Each job writes OUT/.shards/{records,skipped}.<J>.jsonl; the merging
 process sorts them by key, so every merged file is identical whatever the number of jobs.
 The files that make the directory look complete (wav.scp last) are written only after every
 shard succeeded, and removed first when a run starts.
@@ -18,9 +18,14 @@ COMPLETE_FILES = ("wav.scp", "utt2spk", "spk2utt", "utt2dur", "aug.jsonl", "skip
 SHARD_DIR = ".shards"
 
 
-def wav_relpath(speaker, key):
-    """`wav/<speaker>/<key>.wav` with characters outside [A-Za-z0-9._+-] percent-quoted."""
-    return f"wav/{quote(speaker, safe='-_.+')}/{quote(key, safe='-_.+')}.wav"
+AUDIO_FORMATS = ("wav", "flac")
+
+
+def wav_relpath(speaker, key, audio_format="wav"):
+    """`wav/<speaker>/<key>.<wav|flac>` with characters outside [A-Za-z0-9._+-] percent-quoted."""
+    if audio_format not in AUDIO_FORMATS:
+        raise ValueError(f"audio format {audio_format!r} not one of {AUDIO_FORMATS}")
+    return f"wav/{quote(speaker, safe='-_.+')}/{quote(key, safe='-_.+')}.{audio_format}"
 
 
 def json_line(obj):

@@ -44,7 +44,8 @@ def draw_crop(x, index, utt, seed, crop_samples):
 
 
 def run_pairs_shard(data, utts, preset_name, versions, pools, out_dir, seed, sample_rate,
-                    crop_samples=DEFAULT_CROP_SAMPLES, num_crops=1, on_bad_input="error", desc=None):
+                    crop_samples=DEFAULT_CROP_SAMPLES, num_crops=1, on_bad_input="error", desc=None,
+                    audio_format="wav"):
     """Make the copies of `utts`; returns (records, skipped, crops)."""
     from tqdm import tqdm
     out_dir = Path(out_dir)
@@ -81,7 +82,7 @@ def run_pairs_shard(data, utts, preset_name, versions, pools, out_dir, seed, sam
                         if isinstance(e, SeedDataError):
                             raise
                         raise SeedDataError(data.wav_path(utt), f"crop {i}, {version.name}: {e}", key=utt) from None
-                rel = outputs.wav_relpath(spk, key)
+                rel = outputs.wav_relpath(spk, key, audio_format)
                 save_audio(out_dir / rel, y.astype(np.float32), sample_rate)
                 records.append({"key": key, "utt": utt, "crop": i, "version": version.name, "preset": preset_name,
                                 "target": target, "wav": rel, "num_samples": int(len(y)), **rec})

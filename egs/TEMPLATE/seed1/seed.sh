@@ -36,6 +36,7 @@ crop_samples=32240      # crop length in samples (the paper's 200 frames + 240 =
 pool_split_seed=0       # seed of the train/test split of noise and RIR pools
 pool_test_fraction=0.4  # share of each pool's files (or folders) held out for test conditions
 noise_split_by=file     # noise pool split unit: file, or folder (whole noise families held out)
+rir_split_by=file       # split unit of the RIR corpus list: file, or folder (RIRS_NOISES rooms held out whole)
 rir_source=both         # RIRs: real (from RIRS_NOISES/measured), simulated (pyroomacoustics), both
 sim_room_classes="small medium large"  # simulated room classes (RIRS_NOISES sizes)
 n_sim_rooms=8           # simulated rooms per class; split by room, so test rooms are unseen rooms
@@ -127,7 +128,7 @@ if run_stage 0; then
             [ -n "${RIRS_NOISES}" ] || { log "RIRS_NOISES is empty but --rir_source ${rir_source} needs it"; exit 1; }
             py -m seed.bin.make_noise_list --rirs-noises "${RIRS_NOISES}" --out "${pools}/rir_real.list"
             py -m seed.bin.split_pools --list "${pools}/rir_real.list" --test-fraction "${pool_test_fraction}" \
-                --seed "${pool_split_seed}" --group-by file \
+                --seed "${pool_split_seed}" --group-by "${rir_split_by}" \
                 --train-out "${pools}/rir_real_train.list" --test-out "${pools}/rir_real_test.list"
             cat "${pools}/rir_real_train.list" >> "${pools}/rir_train.list.tmp"
             cat "${pools}/rir_real_test.list" >> "${pools}/rir_test.list.tmp"
@@ -157,7 +158,8 @@ if run_stage 1; then
             babble_opt=""; [ -n "${babble_set}" ] && babble_opt="--babble-dir ${data_dir}/${babble_set}"
             py -m seed.bin.simulate --data-dir "${data_dir}/${test_set}" --out-dir "${data_dir}/$(test_data "${cond}")" \
                 --condition "${cond}" --noise-list "${pools}/noise_test.list" --rir-list "${pools}/rir_test.list" \
-                --seed "${sim_seed}" --nj "${nj}" --cmd "${train_cmd}" ${babble_opt}
+                --seed "${sim_seed}" --nj "${nj}" --cmd "${train_cmd}" ${babble_opt} \
+                --exclude-pool "${pools}/noise_train.list" --exclude-pool "${pools}/rir_train.list"
         done
         py -m seed.bin.make_pairs --data-dir "${data_dir}/${train_set}" --out-dir "${data_dir}/${pairs_set}" \
             --preset "${train_preset}" --num-crops "${crops_per_utt}" --crop-samples "${crop_samples}" \

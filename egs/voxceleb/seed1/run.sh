@@ -15,6 +15,7 @@ cd "$(dirname "$0")"
     --plda-set voxceleb2_dev \
     --test-conditions "noise_snr0 noise_snr5 noise_snr10 noise_snr15 noise_snr20 music_snr0 music_snr5 music_snr10 reverb_small reverb_medium reverb_large reverb_noise_snr5 reverb_noise_snr10" \
     --rir-source real \
+    --rir-split-by folder \
     --extractor espnet-tag:espnet/voxcelebs12_ecapa_wavlm_joint \
     --extract-crops crops:10x4 \
     --crops-per-utt 1 \
