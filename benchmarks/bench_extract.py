@@ -146,7 +146,8 @@ def study_preprocess(args):
     from seed.extract import load_extractor
     from seed.metrics import compute_eer
     utts, waves = test_other()
-    noises = [load_audio(f, sample_rate=SR, mono="mean") for f in sorted((SHARED / "musan_mini" / "noise").rglob("*.wav"))]
+    noise_files = sorted((SHARED / "musan_mini" / "noise").rglob("*.wav"))
+    noises = [load_audio(f, sample_rate=SR, mono="mean") for f in noise_files]
     snrs = (0, 5, 10)
     noisy = {snr: [add_noise(w, noises, np.random.default_rng(derive_seed(0, u, "noise")), snr)
                    for u, w in zip(utts, waves)] for snr in snrs}

@@ -1,8 +1,8 @@
 """Shared helpers for the extraction tests (no tests here): real LibriSpeech data dirs, a tiny ESPnet model.
 
 The ESPnet-SPK model is built once per test session by ESPnet's own trainer
-(`python -m espnet2.bin.spk_train`, ~10 s on 2 cores) into a temporary folder; no binary model is
-kept in the repository.
+(`python -m espnet2.bin.spk_train`, 1 epoch: ~10-15 s on 2 cores, ~30 s under load) into a
+temporary folder; no binary model is kept in the repository.
 """
 from pathlib import Path
 
@@ -61,4 +61,4 @@ def espnet_exp(tmp_path_factory):
     from seed.extract.espnet_tiny import build_espnet_model
     files = librispeech_files(per_speaker=2, speakers={"1688", "1998", "2033"})
     utt2spk = {u: u.split("-")[0] for u in files}
-    return build_espnet_model(tmp_path_factory.mktemp("espnet_tiny"), files, utt2spk, size="tiny", epochs=2)
+    return build_espnet_model(tmp_path_factory.mktemp("espnet_tiny"), files, utt2spk, size="tiny", epochs=1)

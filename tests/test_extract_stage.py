@@ -81,8 +81,9 @@ def test_deterministic_files(data6, tmp_path):
     assert run(data6, b, "--crops", "crops:2x1.5") == 0
     assert (a / "embedding.ark").read_bytes() == (b / "embedding.ark").read_bytes()
     assert (a / "meta.yaml").read_text() == (b / "meta.yaml").read_text()
-    offsets = [[line.split()[0], line.split(":")[-1]] for line in (a / "embedding.scp").read_text().splitlines()]
-    assert offsets == [[line.split()[0], line.split(":")[-1]] for line in (b / "embedding.scp").read_text().splitlines()]
+    def offsets(out):
+        return [(line.split()[0], line.split(":")[-1]) for line in (out / "embedding.scp").read_text().splitlines()]
+    assert offsets(a) == offsets(b)
 
 
 def test_jobs_merge_to_the_single_job_result(data6, tmp_path):

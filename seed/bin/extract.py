@@ -3,7 +3,8 @@
   python -m seed.bin.extract --extractor resemblyzer --data-dir data/test_other \\
       --out-dir exp/embed/resemblyzer/test_other [--crops crops:10x4] [--nj 4] [--device cpu|cuda]
 
-Extractor specs: `resemblyzer[:rms|preprocess|raw]`, `espnet:EXP_DIR`, `espnet:CONFIG.yaml,MODEL.pth`,
+Extractor specs: `resemblyzer` (= resemblyzer:preprocess, its VAD + levelling), `resemblyzer:rms`,
+`resemblyzer:raw`, `espnet:EXP_DIR`, `espnet:CONFIG.yaml,MODEL.pth`,
 `espnet-tag:espnet/voxcelebs12_rawnet3` (needs espnet_model_zoo and the model hub), or any name a
 `--plugin` module registers with seed.extract.register_extractor.
 

@@ -193,26 +193,34 @@ def synthesise_utterance(utt, options, data_root):
     return normalise_level(wav, rng.uniform(-28.0, -20.0))
 
 
-def _utterance_job(args):
-    utt, options, data_root, staging = args
+# What every job needs but should not be pickled with each one (set once per worker process).
+_WORKER = {}
+
+
+def _init_worker(options, staging):
+    _WORKER.update(options=options, staging=Path(staging))
+
+
+def _utterance_job(utt, data_root):
+    options, staging = _WORKER["options"], _WORKER["staging"]
     wav = synthesise_utterance(utt, options, data_root)
-    save_audio(Path(staging) / utt.relpath, wav, SAMPLE_RATE)
+    save_audio(staging / utt.relpath, wav, SAMPLE_RATE)
     return "speech", len(wav), utt.speaker.spk_id
 
 
-def _noise_job(args):
-    category, family, index, options, staging = args
+def _noise_job(category, family, index):
+    options, staging = _WORKER["options"], _WORKER["staging"]
     generators = NOISE_FAMILIES if category == "noise" else MUSIC_FAMILIES
     rng = np.random.default_rng(derive_seed(options.seed, category, family, index))
     n = int(rng.uniform(*NOISE_SECONDS) * SAMPLE_RATE)
     wav = normalise_level(generators[family](rng, n, SAMPLE_RATE), rng.uniform(-28.0, -22.0))
-    save_audio(Path(staging) / "musan" / category / family / f"{family}-{index:03d}.wav", wav, SAMPLE_RATE)
+    save_audio(staging / "musan" / category / family / f"{family}-{index:03d}.wav", wav, SAMPLE_RATE)
     return category, len(wav), None
 
 
 def _run_job(job):
     kind, args = job
-    return {"utterance": _utterance_job, "noise": _noise_job}[kind](args)
+    return {"utterance": _utterance_job, "noise": _noise_job}[kind](*args)
 
 
 # ----------------------------------------------------------------------------- writers (main process)
@@ -352,11 +360,11 @@ def _generate_into(staging, options, nj, log):
     utts = plan_utterances(options, speakers)
     data = tts.EspeakData(staging / "espeak-data",
                           {s.variant: s.variant_text for s in speakers if s.engine == "espeak"})
-    jobs = [("utterance", (u, options, data.path_for(u.speaker.variant) if u.speaker.engine == "espeak" else None,
-                           str(staging))) for u in utts]
+    jobs = [("utterance", (u, data.path_for(u.speaker.variant) if u.speaker.engine == "espeak" else None))
+            for u in utts]
     for category, families, count in (("noise", NOISE_FAMILIES, options.noise_files_per_family),
                                       ("music", MUSIC_FAMILIES, options.music_files_per_family)):
-        jobs += [("noise", (category, fam, i, options, str(staging))) for fam in families for i in range(count)]
+        jobs += [("noise", (category, fam, i)) for fam in families for i in range(count)]
     counts = {s: sum(1 for x in speakers if x.subset == s) for s in SUBSETS}
     log(f"make_synthetic_corpus: {len(utts)} utterances of {len(speakers)} speakers "
         f"(train {counts['train']}, test {counts['test']}, babble {counts['babble']}), "
@@ -364,9 +372,10 @@ def _generate_into(staging, options, nj, log):
     seconds, per_speaker = {"speech": 0.0, "noise": 0.0, "music": 0.0}, {}
     if nj > 1:
         # fork: workers inherit the loaded modules (no torch here), start in milliseconds.
-        with multiprocessing.get_context("fork").Pool(nj) as pool:
+        with multiprocessing.get_context("fork").Pool(nj, _init_worker, (options, staging)) as pool:
             results = list(pool.imap_unordered(_run_job, jobs, chunksize=4))
     else:
+        _init_worker(options, staging)
         results = [_run_job(j) for j in jobs]
     for category, n, spk_id in results:
         seconds[category] += n / SAMPLE_RATE

@@ -61,13 +61,13 @@ TRIAL_POOL = (
     ("espeak", "en-us+f1"), ("espeak", "en-gb+m1"), ("flite", "slt"), ("espeak", "en-us+m3"),
     ("espeak", "en-gb-x-rp+f2"), ("espeak", "en-gb-scotland+Alex"), ("espeak", "en-029+f3"),
     ("espeak", "en-us-nyc+Andy"), ("flite", "awb"), ("espeak", "en-us+Annie"), ("espeak", "en-gb-x-gbclan+m5"),
-    ("espeak", "it+Andrea"), ("espeak", "en-gb-x-gbcwmd+m6"), ("espeak", "en-gb+f4"), ("espeak", "fr-fr+Denis"),
+    ("espeak", "it+Andrea"), ("espeak", "en-gb-x-gbcwmd+m6"), ("espeak", "en-029+Jacky"), ("espeak", "fr-fr+Denis"),
     ("espeak", "es+Alicia"), ("espeak", "en-us+m7"), ("espeak", "en-gb-x-rp+belinda"), ("espeak", "de+Hugo"),
     ("espeak", "en-us+linda"), ("espeak", "en-gb-scotland+Lee"), ("espeak", "en-029+steph"),
-    ("espeak", "en-us+Michael"), ("espeak", "pt+m2"), ("espeak", "es+antonio"), ("espeak", "en-gb+benjamin"),
+    ("espeak", "en-us+Michael"), ("espeak", "pt+m2"), ("espeak", "es+antonio"), ("espeak", "en-us+pedro"),
     ("espeak", "pl+boris"), ("espeak", "en-us-nyc+david"), ("espeak", "en-gb-x-gbclan+ed"),
     ("espeak", "nl+gustave"), ("espeak", "pt-br+marcelo"), ("espeak", "de+norbert"), ("espeak", "en-us+paul"),
-    ("espeak", "en-gb+quincy"), ("espeak", "it+sandro"), ("espeak", "en-us+travis"), ("espeak", "fi+victor"),
+    ("espeak", "en-us+john"), ("espeak", "it+sandro"), ("espeak", "en-us+travis"), ("espeak", "fi+victor"),
     ("espeak", "vi+Nguyen"), ("espeak", "es-419+pablo"), ("espeak", "en-gb-x-rp+edward"),
 )
 BABBLE_POOL = (
@@ -78,8 +78,8 @@ BABBLE_POOL = (
 TRAIN_POOL = (
     ("flite", "rms"), ("espeak", "en-us+m4"), ("espeak", "en-gb+AnxiousAndy"), ("espeak", "it+Marco"),
     ("espeak", "es+Mario"), ("espeak", "en-gb-x-rp+edward2"), ("espeak", "en-us+iven"), ("espeak", "en-gb+iven4"),
-    ("espeak", "en-us+john"), ("espeak", "fr-fr+michel"), ("espeak", "pt-br+pedro"), ("espeak", "en-gb+robert"),
-    ("espeak", "en-us+Gene"), ("espeak", "en-029+Jacky"), ("espeak", "en-us+Storm"), ("espeak", "en-gb+Tweaky"),
+    ("espeak", "en-gb+quincy"), ("espeak", "fr-fr+michel"), ("espeak", "en-gb+benjamin"), ("espeak", "en-gb+robert"),
+    ("espeak", "en-us+Gene"), ("espeak", "en-gb+f4"), ("espeak", "en-us+Storm"), ("espeak", "en-gb+Tweaky"),
     ("espeak", "fi+kaukovalta"), ("espeak", "en-us+shelby"), ("espeak", "en-gb+grandma"),
     ("espeak", "en-us+whisperf"), ("espeak", "es+Demonic"), ("espeak", "en-us+RicishayMax"),
     ("espeak", "en-gb+RicishayMax2"), ("espeak", "en-us+UniRobot"), ("espeak", "en-us+announcer"),

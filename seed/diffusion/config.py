@@ -36,7 +36,7 @@ DEFAULTS: dict = {
         "grad_clip": None,          # max L2 norm, None = off (official 9999, effectively off)
         "seed": 0,                  # model init, shuffling, timesteps and noise
         "log_interval": 100,        # steps between train.log lines
-        "save_interval": 1000,      # steps between last.pt refreshes inside an epoch (0 = epoch ends only)
+        "save_interval": 1000,      # steps between last.pt refreshes (and at the end); 0 = every epoch end
     },
     "enhance": {
         "input_scale": "sqrt_dim",  # sqrt_dim: e → √D·e/‖e‖ before noising (official); raw: as given
@@ -143,6 +143,8 @@ def validate_config(cfg: dict, source: str = "<config>") -> None:
     for key in ("epochs", "max_steps"):
         if t[key] is not None and (not isinstance(t[key], int) or t[key] < 1):
             raise ConfigError(f"{source}: key 'train.{key}': must be an integer >= 1, got {t[key]!r}")
+    if t["save_interval"] < 0:
+        raise ConfigError(f"{source}: key 'train.save_interval': must be >= 0, got {t['save_interval']}")
     if len(t["adam_betas"]) != 2:
         raise ConfigError(f"{source}: key 'train.adam_betas': must be two numbers")
     T = cfg["diffusion"]["num_train_timesteps"]

@@ -177,10 +177,12 @@ class Trainer:
                     "epoch_n": acc["epoch_n"]}
         restore_rng_state(ckpt["rng"])
 
-    def save(self, finished: bool = False, best: bool = False) -> None:
+    def save(self, last: bool = True, best: bool = False, finished: bool = False) -> None:
+        """Rank 0 writes last.pt (full state, for resuming) and/or best.pt (weights only)."""
         if not self.info.is_main:
             return
-        save_checkpoint(self.out_dir / "last.pt", self._payload(finished, full=True))
+        if last:
+            save_checkpoint(self.out_dir / "last.pt", self._payload(finished, full=True))
         if best:
             save_checkpoint(self.out_dir / "best.pt", self._payload(finished, full=False))
 
@@ -291,14 +293,20 @@ class Trainer:
                 self.acc["log_sum"].zero_()
                 self.acc["log_n"] = 0
                 t_log, step_log = now, self.step
+            # last.pt every save_interval steps (every epoch end when 0) and at the end; best.pt
+            # whenever an epoch-end evaluation improves. A resumed run replays any evaluations
+            # after its last.pt identically, so sparse last.pt saves lose nothing.
             epoch_end = self.step % self.steps_per_epoch == 0
-            if epoch_end or self.step == self.total_steps:
+            finished = self.step == self.total_steps
+            interval = tc["save_interval"]
+            save_last = finished or (self.step % interval == 0 if interval else epoch_end)
+            is_best = False
+            if epoch_end or finished:
                 label = f"end of epoch {self.step // self.steps_per_epoch}" if epoch_end else "final"
                 is_best = self.evaluate(label)
-                self.save(finished=self.step == self.total_steps, best=is_best)
-                barrier(info)
-            elif tc["save_interval"] and self.step % tc["save_interval"] == 0:
-                self.save()
+            if save_last or is_best:
+                self.save(last=save_last, best=is_best, finished=finished)
+            if save_last or epoch_end or finished:
                 barrier(info)
         if info.is_main:
             log.info("finished: %d steps in %.1f s; best %s", self.step,

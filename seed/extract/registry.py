@@ -25,7 +25,7 @@ class Extractor(abc.ABC):
     waveforms beyond float rounding, so sharding and batch size never change results materially.
     """
 
-    spec: str
+    spec: str = ""
     sample_rate: int
     dim: int
     device: str = "cpu"

@@ -21,19 +21,21 @@ plus a musan_mini noise file at N dB SNR, file and offset seeded per utterance; 
 shared 2-core CPU, so the last column is noisy):
 
     normalisation  clean-clean  cl-noisy0dB  cl-noisy5dB  cl-noisy10dB  noisy5-noisy5  ms/audio s
-    rms                0.78        15.33        10.64         7.76          14.67          4.84
-    preprocess         0.44        12.11         8.71         6.00          13.11          7.80
-    raw                0.22        14.44        10.76         7.02          13.44          5.71
+    rms                0.78        15.33        10.64         7.76          14.67          4.78
+    preprocess         0.44        12.11         8.71         6.00          13.11          4.80
+    raw                0.22        14.44        10.76         7.02          13.44          5.98
 
-`preprocess_wav` is best on noisy speech — what SEED is fed — by 2-3 EER points (about 10-15
-target trials) at every SNR, because its VAD drops noise-only stretches; clean-clean differences are
-1-2 target trials (one EER point is 4-5 target trials here), i.e. within noise. Two-way RMS
-normalisation is worse than leaving loud audio loud (`raw`). A scratch run with more variants
+`preprocess_wav` is best in every noisy column — and noisy speech is what SEED is fed: clean
+enrolment vs noisy test by 1.9-3.2 EER points (about 10-15 target trials) at 0, 5 and 10 dB,
+noisy-noisy by 0.3-1.6, because its VAD drops noise-only stretches; clean-clean differences are 1-2
+target trials (one EER point is 4-5 target trials here), i.e. within noise. Two-way RMS
+normalisation is no better than leaving loud audio loud (`raw`). To reproduce calibration.md (which
+used two-way RMS) use `resemblyzer:rms`. A scratch run with more variants
 (-20/-25 dBFS targets, increase-only without VAD, VAD + two-way RMS) agreed: the VAD brings the
-noisy gain and increase-only levelling keeps clean trials best. Cost: the VAD adds about 0.8 ms per
-second of audio (its PCM packing is vectorised here, output identical to resemblyzer's) and the
-trimmed audio (83 % kept on test-other) needs fewer partials; the 4.8 vs 7.8 ms above is mostly
-other load on the shared CPU (a quieter run: 3.7 vs 3.8-5.2 ms).
+noisy gain and increase-only levelling keeps clean trials best. Cost: none to speak of — the VAD
+adds well under 1 ms per second of audio (its PCM packing is vectorised here, output identical to
+resemblyzer's) and the trimmed audio (83 % of test-other is kept) needs fewer partials; the time
+column moves by +-1 ms between runs with other load on the shared CPU.
 """
 import numpy as np
 
@@ -87,7 +89,7 @@ def rms_normalise(wav, target_dbfs=TARGET_DBFS):
 class ResemblyzerExtractor(Extractor):
     """256-d, unit-norm, non-negative GE2E embeddings at 16 kHz."""
 
-    def __init__(self, device, normalisation="preprocess", max_partials=256):
+    def __init__(self, device, normalisation="preprocess", max_partials=None):
         if normalisation not in NORMALISATIONS:
             raise ExtractorError(f"resemblyzer normalisation {normalisation!r} unknown; use one of "
                                  f"{', '.join(NORMALISATIONS)} (e.g. resemblyzer:preprocess)")
@@ -99,7 +101,8 @@ class ResemblyzerExtractor(Extractor):
         self.encoder = VoiceEncoder(device=device, verbose=False).eval()
         self.device = device
         self.normalisation = normalisation
-        self.max_partials = int(max_partials)
+        # partial windows per LSTM forward: 256 keeps a CPU forward in cache, a GPU wants big batches
+        self.max_partials = int(max_partials or (4096 if str(device).startswith("cuda") else 256))
         self.sample_rate = int(hparams.sampling_rate)
         self.dim = int(hparams.model_embedding_size)
 

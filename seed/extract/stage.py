@@ -16,8 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from seed.data import SeedDataError, atomic_write, load_embedding_dict, write_embeddings
-from seed.extract.crops import CropPolicy
+from seed.data import EmbeddingWriter, SeedDataError, atomic_write, load_embedding_dict, write_embeddings
 from seed.extract.registry import load_extractor
 from seed.extract.runner import extract_utterances
 from seed.jobs import shard
@@ -77,7 +76,6 @@ def run_job(spec, data, out_dir, policy, nj, job_id, device="cpu", batch_size=64
     utts = shard(data.utts, nj, job_id)
     extractor = load_extractor(spec, device)
     log(f"extract: job {job_id}/{nj}: {len(utts)} utterances with {spec} on {extractor.device}, crops {policy}")
-    from seed.data import EmbeddingWriter
     with EmbeddingWriter(ark, scp) as writer:
         stats = extract_utterances(extractor, data, utts, policy, writer, batch_size=batch_size, progress=progress,
                                    desc=f"extract {job_id}/{nj}")
@@ -131,7 +129,8 @@ def merge_jobs(data, out_dir, policy, nj, spec, device, environment=None):
     want = (dim,) if policy.is_whole else (policy.rows_per_utt, dim)
     for key in expected:
         if merged[key].shape != want:
-            raise SeedDataError(split_dir(out_dir, nj), f"embedding shape {merged[key].shape}, expected {want}", key=key)
+            raise SeedDataError(split_dir(out_dir, nj), f"embedding shape {merged[key].shape}, expected {want}",
+                                key=key)
     write_embeddings(out_dir / "embedding.ark", out_dir / "embedding.scp", ((k, merged[k]) for k in expected))
     meta = {
         "extractor": records[0]["extractor"],
