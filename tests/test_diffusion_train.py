@@ -238,3 +238,50 @@ def test_dev_eer_is_validated_every_epoch(synth, tmp_path):
     assert "dev EER without enhancement" in log and log.count("valid_eer ") == 2
     best = load_checkpoint(tmp_path / "exp" / "best.pt")["best"]
     assert best["metric"] == "valid_eer" and 0 <= best["value"] <= 100
+
+
+# ---- strength (issue 9) and several sets per process ---------------------------------------------
+def test_strength_interpolates_between_input_and_prediction(synth, tmp_path):
+    from seed import SEED
+    scp, pairs = synth
+    cfg = debug_config()
+    train(cfg, scp, pairs, tmp_path / "exp", info=CPU)
+    m = SEED.load(tmp_path / "exp", device="cpu")
+    x = np.random.default_rng(1).normal(size=(40, 16)).astype(np.float32)
+    scaled = 4.0 * x / np.linalg.norm(x, axis=1, keepdims=True)          # √D·e/‖e‖ with D = 16
+    full = m.enhance(x, seed=2)
+    np.testing.assert_array_equal(m.enhance(x, seed=2, strength=1.0), full)
+    np.testing.assert_allclose(m.enhance(x, seed=2, strength=0.0), scaled, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(m.enhance(x, seed=2, strength=0.25), 0.25 * full + 0.75 * scaled, rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="strength"):
+        m.enhance(x, strength=1.5)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("enhance:\n  strength: 2\n")
+    from seed.diffusion.config import ConfigError
+    with pytest.raises(ConfigError, match="enhance.strength"):
+        load_config(bad)
+
+
+def test_enhance_several_sets_in_one_process(synth, tmp_path, capsys):
+    from seed.bin import enhance
+    from seed.data import load_embedding_dict, write_embeddings
+    scp, pairs = synth
+    train(debug_config(), scp, pairs, tmp_path / "exp", info=CPU)
+    rng = np.random.default_rng(0)
+    sets = {}
+    for name in ("a", "b"):
+        sets[name] = {f"{name}{i}": rng.normal(size=16).astype(np.float32) for i in range(6)}
+        write_embeddings(tmp_path / name / "embedding.ark", tmp_path / name / "embedding.scp", sets[name].items())
+    common = ["--model", str(tmp_path / "exp"), "--seed", "1", "--device", "cpu", "--strength", "0.5"]
+    assert enhance.main([*common, "--in-scp", str(tmp_path / "a/embedding.scp"), str(tmp_path / "b/embedding.scp"),
+                         "--out-dir", str(tmp_path / "oa"), str(tmp_path / "ob")]) == 0
+    for name in ("a", "b"):   # same files as one call per set
+        assert enhance.main([*common, "--in-scp", str(tmp_path / name / "embedding.scp"),
+                             "--out-dir", str(tmp_path / f"single_{name}")]) == 0
+        assert (tmp_path / f"o{name}/embedding.ark").read_bytes() == \
+            (tmp_path / f"single_{name}/embedding.ark").read_bytes()
+        assert list(load_embedding_dict(tmp_path / f"o{name}/embedding.scp")) == list(sets[name])
+        assert yaml.safe_load((tmp_path / f"o{name}/meta.yaml").read_text())["enhance"]["strength"] == 0.5
+    with pytest.raises(SystemExit):
+        enhance.main([*common, "--in-scp", str(tmp_path / "a/embedding.scp"), "--out-dir", "x", "y"])
+    assert "give one output folder per input scp" in capsys.readouterr().err

@@ -76,11 +76,15 @@ def test_prepare_backend_and_make_report(recipe_like):
         "--seed-backend", tmp / "backend/seed", "--top-k", "3", "--out-dir", tmp / "results")
     res = json.loads((tmp / "results/results.json").read_text())
     rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
-    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 2 * 2)  # conditions x (baseline 4 + centering 2 + seed 4)
+    # conditions x (baseline 4 + centering 2 + seed 4 + SEED + centering 2)
+    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 2 * 2 + 1 * 2)
+    centred = rows[("noise_snr5", "seed_centered", "cosine", "none")]
+    assert centred["eval_seeds"] == [0, 1] and ("noise_snr5", "seed_centered", "plda", "none") not in rows
     seed_row = rows[("noise_snr5", "seed", "cosine", "none")]
     assert seed_row["eval_seeds"] == [0, 1] and seed_row["eer"] < rows[("noise_snr5", "baseline", "cosine", "none")]["eer"]
     md = (tmp / "results/RESULTS.md").read_text()
-    assert "| noise_snr5 |" in md and "centering control EER %" in md and "### Summary" in md
+    assert "| noise_snr5 |" in md and "centering control" in md and "### Summary" in md
+    assert "SEED + centering" in md
     assert (tmp / "results/det.png").stat().st_size > 1000
     assert (tmp / "results/scores/seed_seed1/plda_asnorm/noise_snr5.scores").is_file()
 

@@ -53,6 +53,9 @@ def main(argv=None):
     p.add_argument("--norms", nargs="+", default=["none", "asnorm"], choices=("none", "snorm", "asnorm"))
     p.add_argument("--top-k", type=int, default=100, help="AS-norm top-k")
     p.add_argument("--no-centering", action="store_true", help="omit the centering control rows")
+    p.add_argument("--no-seed-centering", action="store_true",
+                   help="omit the 'SEED + centering' rows (SEED embeddings, cosine after subtracting the mean of "
+                        "the enhanced clean training crops: SEED's own unlabelled data, no model)")
     p.add_argument("--title", default="SEED results")
     p.add_argument("--seed-exp", default=None, help="SEED experiment folder (its config is quoted)")
     p.add_argument("--out-dir", required=True)
@@ -68,9 +71,14 @@ def main(argv=None):
         if not args.no_centering:
             systems.append(System("centering", Path(args.baseline_dir), Path(args.baseline_backend), centering=True))
         systems += [System("seed", Path(d), Path(args.seed_backend), eval_seed=seed_of(d)) for d in args.seed_dirs]
+        if not args.no_seed_centering:
+            systems += [System("seed_centered", Path(d), Path(args.seed_backend), eval_seed=seed_of(d), centering=True)
+                        for d in args.seed_dirs]
         for v in args.variant:
             name, backend, dirs = parse_variant(v)
             systems += [System(name, d, backend, eval_seed=seed_of(d)) for d in dirs]
+            if not args.no_seed_centering:
+                systems += [System(f"{name}_centered", d, backend, eval_seed=seed_of(d), centering=True) for d in dirs]
         rows, dets = [], {}
         for s in systems:
             r, det = evaluate_system(s, trials, args.test_set, conditions, args.backends, args.norms, args.top_k,

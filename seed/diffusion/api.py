@@ -68,7 +68,7 @@ class SEED:
 
     def enhance(self, embeddings, seed: int = 0, t: int | None = None,
                 zero_noise: bool | None = None, ddim_steps: int | None = None,
-                batch_size: int | None = None):
+                batch_size: int | None = None, strength: float | None = None):
         """Enhanced copy of `embeddings` (last axis D; any leading shape, e.g. [N, crops, D]).
 
         Every row (crop) is enhanced independently. Returns the input's kind: a NumPy float32
@@ -82,7 +82,7 @@ class SEED:
         shape = tuple(x.shape)
         rows = x.reshape(-1, self.dim)
         out = self.enhancer(t=t, zero_noise=zero_noise, ddim_steps=ddim_steps,
-                            batch_size=batch_size).enhance_rows(rows, seed=seed)
+                            batch_size=batch_size, strength=strength).enhance_rows(rows, seed=seed)
         return out.reshape(shape)
 
     def __repr__(self) -> str:

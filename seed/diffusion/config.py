@@ -44,6 +44,7 @@ DEFAULTS: dict = {
         "ddim_steps": 1,            # 1 = official single step; N > 1: DDIM (eta 0) from t down to 0
         "clamp": 3.0,               # clamp output to ±clamp·√D (official 3); None = no clamp
         "zero_noise": False,        # z = 0: deterministic enhancement
+        "strength": 1.0,            # output = s·f(y) + (1−s)·input (input at the model's scale); 1 = official
         "batch_size": 4096,         # rows per forward pass
     },
     "valid": {
@@ -148,6 +149,9 @@ def validate_config(cfg: dict, source: str = "<config>") -> None:
     if len(t["adam_betas"]) != 2:
         raise ConfigError(f"{source}: key 'train.adam_betas': must be two numbers")
     T = cfg["diffusion"]["num_train_timesteps"]
+    strength = cfg["enhance"]["strength"]
+    if not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
+        raise ConfigError(f"{source}: key 'enhance.strength': must be a number in [0, 1], got {strength!r}")
     if not 0 <= cfg["enhance"]["t"] < T:
         raise ConfigError(f"{source}: key 'enhance.t': must be in [0, {T - 1}], got {cfg['enhance']['t']}")
 

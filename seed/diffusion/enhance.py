@@ -39,6 +39,10 @@ class EnhanceOptions:
     clamp: float | None = 3.0
     zero_noise: bool = False
     batch_size: int = 4096
+    # Interpolation between the network's prediction and its (scaled) input: 1 is the official
+    # output; < 1 keeps part of the input, which limits the contraction toward the training
+    # speakers' mean on clean or out-of-domain speech (issue 9; measured in egs/*/RESULTS.md).
+    strength: float = 1.0
 
     @classmethod
     def from_config(cls, section: dict, **overrides) -> "EnhanceOptions":
@@ -54,6 +58,8 @@ class Enhancer:
     def __init__(self, model: RDMMLP, schedule: DDPMSchedule, options: EnhanceOptions):
         if options.input_scale not in ("raw", "sqrt_dim"):
             raise ValueError(f"input_scale must be raw or sqrt_dim, got {options.input_scale!r}")
+        if not 0.0 <= options.strength <= 1.0:
+            raise ValueError(f"strength must be in [0, 1], got {options.strength!r}")
         self.model = model
         self.device = next(model.parameters()).device
         self.schedule = schedule.to(self.device)
@@ -88,6 +94,8 @@ class Enhancer:
             y = x * ((a * math.sqrt(x.shape[-1])) / x.norm(dim=-1, keepdim=True).clamp_min(1e-12))
         else:
             y = x * a
+        strength = self.options.strength
+        x_in = y / a if strength < 1.0 else None     # the input at the scale the model works in
         if z is not None:
             y.add_(z, alpha=s)
         for i, t in enumerate(self.timesteps):
@@ -95,7 +103,7 @@ class Enhancer:
             if self.clamp_value is not None:
                 x0 = x0.clamp_(-self.clamp_value, self.clamp_value)
             if i + 1 == len(self.timesteps):
-                return x0
+                return x0 if x_in is None else x0.mul_(strength).add_(x_in, alpha=1.0 - strength)
             # DDIM (eta 0) step for an x0-predicting model, as diffusers DDIMScheduler.step.
             a_t, s_t = self.schedule.coefficients(t)
             a_prev, s_prev = self.schedule.coefficients(self.timesteps[i + 1])

@@ -24,7 +24,7 @@ def source_meta(in_scp) -> dict:
 def enhance_scp(model, in_scp, out_dir, seed: int = 0, **overrides) -> dict:
     """Enhance every embedding of `in_scp` with a loaded `SEED` model; returns the meta written.
 
-    `overrides` (t, zero_noise, ddim_steps, batch_size) replace the model config's enhancement
+    `overrides` (t, zero_noise, ddim_steps, batch_size, strength) replace the model config's enhancement
     options. meta.yaml is removed first and written last, so a failed run leaves no folder that
     looks complete.
     """
@@ -73,7 +73,7 @@ def enhance_scp(model, in_scp, out_dir, seed: int = 0, **overrides) -> dict:
                   "finished": model.finished, "config": model.config.get("name"),
                   "train_scale": model.config["train"]["train_scale"]},
         "enhance": {"seed": int(seed), "t": opts.t, "ddim_steps": opts.ddim_steps,
-                    "timesteps": enhancer.timesteps, "zero_noise": opts.zero_noise,
+                    "timesteps": enhancer.timesteps, "zero_noise": opts.zero_noise, "strength": opts.strength,
                     "input_scale": opts.input_scale, "clamp": opts.clamp,
                     "device": str(model.device)},
         "timing_s": {"load": round(t_load, 3), "enhance": round(t_enh, 3),

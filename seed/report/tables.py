@@ -91,58 +91,63 @@ def _fmt_rel(v):
     return "–" if v is None else f"{v:+.1f} %"
 
 
-def render_results_md(agg, summary, header_lines, systems_order=("baseline", "centering", "seed"),
+def display_name(system):
+    """Readable system name: seed -> SEED, X_centered -> 'X + centering'."""
+    names = {"baseline": "baseline", "centering": "centering control", "seed": "SEED"}
+    if system.endswith("_centered"):
+        return f"{display_name(system[:-len('_centered')])} + centering"
+    return names.get(system, system)
+
+
+def render_results_md(agg, summary, header_lines, systems_order=("baseline", "centering", "seed", "seed_centered"),
                       system_names=None):
     """Markdown: one table per (backend, norm), rows = condition, blocks = systems side by side."""
-    system_names = system_names or {"baseline": "baseline", "centering": "centering control", "seed": "SEED"}
+    system_names = system_names or {s: display_name(s) for s in {r["system"] for r in agg}}
     idx = _index(agg)
     lines = list(header_lines)
-    combos = []
+    combos, conditions = [], []
     for r in agg:
         if (r["backend"], r["norm"]) not in combos:
             combos.append((r["backend"], r["norm"]))
-    conditions = []
-    for r in agg:
         if r["condition"] not in conditions:
             conditions.append(r["condition"])
     systems_present = [s for s in systems_order if any(r["system"] == s for r in agg)]
     systems_present += sorted({r["system"] for r in agg} - set(systems_present))
     for backend, norm in combos:
-        lines += ["", f"### {backend}, score normalisation: {norm}", ""]
-        cols = ["condition", "trials (tgt/non)"]
-        for s in systems_present:
-            if any((c, s, backend, norm) in idx for c in conditions):
-                name = system_names.get(s, s)
-                cols += [f"{name} EER %", f"{name} minDCF@0.01", f"{name} minDCF@0.05"]
-        cmp_systems = [s for s in systems_present if s not in ("baseline", "centering")
-                       and any((c, s, backend, norm) in idx for c in conditions)]
-        for s in cmp_systems:
-            cols += [f"{system_names.get(s, s)} vs baseline (EER)"]
-            if any((c, "centering", backend, norm) in idx for c in conditions):
-                cols += [f"{system_names.get(s, s)} vs centering (EER)"]
-        lines.append("| " + " | ".join(cols) + " |")
-        lines.append("|" + "---|" * len(cols))
+        here = [s for s in systems_present if any((c, s, backend, norm) in idx for c in conditions)]
+        names = [system_names.get(s, s) for s in here]
+        lines += ["", f"### {backend}, score normalisation: {norm}", "",
+                  "EER % (SEED-based rows: mean ± std over eval seeds; in brackets: relative EER change vs "
+                  "baseline)", "",
+                  "| condition | trials (tgt/non) | " + " | ".join(names) + " |",
+                  "|" + "---|" * (len(names) + 2)]
         for c in conditions:
             base = idx.get((c, "baseline", backend, norm))
-            any_row = next((idx[(c, s, backend, norm)] for s in systems_present if (c, s, backend, norm) in idx), None)
+            any_row = next((idx[(c, s, backend, norm)] for s in here if (c, s, backend, norm) in idx), None)
             if any_row is None:
                 continue
             cells = [c, f"{any_row['n_target']}/{any_row['n_nontarget']}"]
-            for s in systems_present:
-                if not any((cc, s, backend, norm) in idx for cc in conditions):
-                    continue
+            for s in here:
                 r = idx.get((c, s, backend, norm))
                 if r is None:
-                    cells += ["–"] * 3
+                    cells.append("–")
                     continue
-                cells += [_fmt(r["eer"], r["eer_std"]), _fmt(r["min_dcf_p0.01"], r["min_dcf_p0.01_std"], 3),
-                          _fmt(r["min_dcf_p0.05"], r["min_dcf_p0.05_std"], 3)]
-            for s in cmp_systems:
+                cell = _fmt(r["eer"], r["eer_std"])
+                if s != "baseline" and base is not None and rel_change(r["eer"], base["eer"]) is not None:
+                    cell += f" ({_fmt_rel(rel_change(r['eer'], base['eer']))})"
+                cells.append(cell)
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", "minDCF@0.01 / minDCF@0.05", "",
+                  "| condition | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+        for c in conditions:
+            if not any((c, s, backend, norm) in idx for s in here):
+                continue
+            cells = [c]
+            for s in here:
                 r = idx.get((c, s, backend, norm))
-                cells.append(_fmt_rel(rel_change(r["eer"], base["eer"])) if r and base else "–")
-                if any((cc, "centering", backend, norm) in idx for cc in conditions):
-                    z = idx.get((c, "centering", backend, norm))
-                    cells.append(_fmt_rel(rel_change(r["eer"], z["eer"])) if r and z else "–")
+                cells.append("–" if r is None else
+                             f"{_fmt(r['min_dcf_p0.01'], r['min_dcf_p0.01_std'], 3)} / "
+                             f"{_fmt(r['min_dcf_p0.05'], r['min_dcf_p0.05_std'], 3)}")
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "### Summary", "",
               "| system | backend | norm | mean rel. EER change, mismatched | rel. EER change, clean "

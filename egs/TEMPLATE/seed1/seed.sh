@@ -51,6 +51,8 @@ extract_batch_size=64   # extractor batch size
 seed_config=conf/seed.yaml   # SEED training config
 eval_seeds="0 1 2"      # enhancement noise seeds; SEED rows are mean +- std over them
 enhance_opts=""         # extra options for seed.bin.enhance (e.g. "--t 20")
+enhance_variants=""     # more rows from the same model, other enhancement: "NAME:opt=val,opt=val ..." (e.g. official:strength=1.0)
+ood_models=""           # SEED models trained on OTHER corpora, scored here (out-of-domain protocol): "NAME=EXP_DIR ..."
 # backend and report
 backends="cosine plda"  # scoring backends
 norms="none asnorm"     # score normalisation
@@ -106,6 +108,22 @@ need_done() {  # a stage refuses to start on the outputs of an unfinished earlie
 }
 test_data() { [ "$1" = clean ] && echo "${test_set}" || echo "${test_set}_$1"; }
 py() { python "$@"; }
+# Every SEED system of stage 4-6, one line each: "name|model dir|enhance options|enhanced dir|backend dir".
+# The main system is "seed"; variants reuse its model with other options; OOD models come from other recipes.
+seed_systems() {
+    echo "seed|${seed_exp}|${enhance_opts}|${enhanced}|${backend}/${seed_tag}"
+    local v name opts
+    for v in ${enhance_variants}; do
+        name=${v%%:*}; opts=""
+        [ "${v}" != "${name}" ] && opts=$(echo "${v#*:}" | tr ',' '\n' | sed -E 's/^([a-z_]+)=(.*)$/--\1 \2/; s/_/-/g' | tr '\n' ' ')
+        echo "${name}|${seed_exp}|${enhance_opts} ${opts}|${enhanced}_${name}|${backend}/${seed_tag}_${name}"
+    done
+    for v in ${ood_models}; do
+        name=${v%%=*}
+        [ "${v}" != "${name}" ] || { log "--ood_models entry '${v}': expected NAME=EXP_DIR"; exit 1; }
+        echo "${name}|${v#*=}||${exp_dir}/enhanced/ood_${name}|${backend}/ood_${name}"
+    done
+}
 
 mkdir -p "${exp_dir}/log"
 
@@ -210,18 +228,23 @@ if run_stage 4; then
     log "Stage 4: enhance every embedding set (eval seeds: ${eval_seeds})"
     need_done 3
     {
-        for s in ${eval_seeds}; do
-            for cond in ${conditions}; do
-                set_name=$(test_data "${cond}")
-                py -m seed.bin.enhance --model "${seed_exp}" --in-scp "${embed}/${set_name}/embedding.scp" \
-                    --out-dir "${enhanced}/seed${s}/${set_name}" --seed "${s}" --device "${device}" ${enhance_opts}
-            done
-        done
+        # one process per (system, eval seed) enhances every set (the model is loaded once);
         # the backend of SEED rows is trained on enhanced embeddings (first eval seed)
         first_seed=$(echo ${eval_seeds} | cut -d' ' -f1)
-        for set_name in "${pairs_set}" ${plda_set}; do
-            py -m seed.bin.enhance --model "${seed_exp}" --in-scp "${embed}/${set_name}/embedding.scp" \
-                --out-dir "${enhanced}/seed${first_seed}/${set_name}" --seed "${first_seed}" --device "${device}" ${enhance_opts}
+        seed_systems | while IFS='|' read -r name model opts out_root _; do
+            [ -d "${model}" ] || [ -f "${model}" ] || { log "SEED model of '${name}' not found: ${model}"; exit 1; }
+            for s in ${eval_seeds}; do
+                sets=""
+                for cond in ${conditions}; do sets+=" $(test_data "${cond}")"; done
+                [ "${s}" = "${first_seed}" ] && sets+=" ${pairs_set} ${plda_set}"
+                in_scps=(); out_dirs=()
+                for set_name in ${sets}; do
+                    in_scps+=("${embed}/${set_name}/embedding.scp"); out_dirs+=("${out_root}/seed${s}/${set_name}")
+                done
+                # shellcheck disable=SC2086
+                py -m seed.bin.enhance --model "${model}" --in-scp "${in_scps[@]}" --out-dir "${out_dirs[@]}" \
+                    --seed "${s}" --device "${device}" ${opts}
+            done
         done
     } 2>&1 | tee "${exp_dir}/log/stage4.log"
     stage_done 4
@@ -234,9 +257,11 @@ if run_stage 5; then
         lab_set="${plda_set:-${pairs_set}}"
         first_seed=$(echo ${eval_seeds} | cut -d' ' -f1)
         # baseline backend from the extractor's embeddings; SEED backend from enhanced ones
-        for which in baseline seed; do
-            if [ "${which}" = baseline ]; then src="${embed}"; out="${backend}/${extractor_tag}"
-            else src="${enhanced}/seed${first_seed}"; out="${backend}/${seed_tag}"; fi
+        # (OOD models too: their centering mean and PLDA come from THIS corpus's unlabelled training
+        # crops / labelled set, enhanced by that model — exactly what the baseline's backend sees)
+        { echo "baseline|||${embed}|${backend}/${extractor_tag}"; seed_systems; } |
+        while IFS='|' read -r name _ _ src out; do
+            [ "${name}" = baseline ] || src="${src}/seed${first_seed}"
             py -m seed.bin.prepare_backend --embeddings-dir "${src}" --pairs "${data_dir}/${pairs_set}/pairs" \
                 --pairs-set "${pairs_set}" --labelled-set "${lab_set}" --utt2spk "${data_dir}/${lab_set}/utt2spk" \
                 --lda-dim "${lda_dim}" --out-dir "${out}"
@@ -251,7 +276,13 @@ if run_stage 6; then
     {
         seed_dirs=""
         for s in ${eval_seeds}; do seed_dirs+=" ${enhanced}/seed${s}"; done
-        py -m seed.bin.make_report --trials "${data_dir}/${test_set}/${trials_name}" --test-set "${test_set}" \
+        variant_opts=()
+        while IFS='|' read -r name _ _ out_root bdir; do
+            [ "${name}" = seed ] && continue
+            dirs=""; for s in ${eval_seeds}; do dirs+="${dirs:+,}${out_root}/seed${s}"; done
+            variant_opts+=(--variant "${name}=${bdir}:${dirs}")
+        done < <(seed_systems)
+        py -m seed.bin.make_report "${variant_opts[@]}" --trials "${data_dir}/${test_set}/${trials_name}" --test-set "${test_set}" \
             --conditions "${conditions}" --baseline-dir "${embed}" --seed-dirs ${seed_dirs} \
             --baseline-backend "${backend}/${extractor_tag}" --seed-backend "${backend}/${seed_tag}" \
             --backends ${backends} --norms ${norms} --top-k "${asnorm_top_k}" --out-dir "${results}" \

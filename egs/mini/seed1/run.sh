@@ -11,9 +11,10 @@ cd "$(dirname "$0")"
     --test-conditions "noise_snr0 noise_snr5 noise_snr10 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5" \
     --rir-source simulated \
     --n-sim-rooms 6 \
-    --crops-per-utt 8 \
+    --crops-per-utt 3 \
     --nj 2 \
     --extractor resemblyzer \
     --seed-config conf/seed.yaml \
+    --enhance-variants "official:strength=1.0" \
     --results-title "SEED on the synthetic mini corpus (Resemblyzer)" \
     "$@"
