@@ -285,3 +285,35 @@ def test_enhance_several_sets_in_one_process(synth, tmp_path, capsys):
     with pytest.raises(SystemExit):
         enhance.main([*common, "--in-scp", str(tmp_path / "a/embedding.scp"), "--out-dir", "x", "y"])
     assert "give one output folder per input scp" in capsys.readouterr().err
+
+
+def test_sweep_enhance_reports_every_setting(synth, tmp_path):
+    """A held-out synthetic test set (new crops, same corruption directions): the sweep table has the
+    baseline, the centering control and SEED / SEED + centering for every (strength, t*)."""
+    import json
+    from seed.bin import sweep_enhance
+    from seed.data import Trials, write_embeddings, write_trials
+    scp, pairs = synth
+    train(debug_config(), scp, pairs, tmp_path / "exp", info=CPU)
+    keys, x, _ = make_synthetic_pairs(num_speakers=8, crops_per_speaker=4, dim=16, seed=0)
+    clean = [k for k in keys if "-aug" not in k]
+    table = dict(zip(keys, x))
+    embed = tmp_path / "embed"
+    write_embeddings(embed / "test/embedding.ark", embed / "test/embedding.scp", ((k, table[k]) for k in clean))
+    write_embeddings(embed / "test_aug0/embedding.ark", embed / "test_aug0/embedding.scp",
+                     ((k, table[f"{k}-aug0"]) for k in clean))
+    trials = Trials(*zip(*[(a, b, int(a.split("-")[0] == b.split("-")[0]))
+                           for i, a in enumerate(clean) for b in clean[i + 1:]]))
+    write_trials(tmp_path / "trials", trials)
+    rc = sweep_enhance.main(["--model", str(tmp_path / "exp"), "--embed-dir", str(embed), "--test-set", "test",
+                             "--trials", str(tmp_path / "trials"), "--conditions", "aug0", "--centering-scp", str(scp),
+                             "--strengths", "0.5", "1.0", "--ts", "0", "50", "--seeds", "0", "1",
+                             "--json", str(tmp_path / "s.json"), "--md", str(tmp_path / "s.md")])
+    assert rc == 0
+    rows = json.loads((tmp_path / "s.json").read_text())["rows"]
+    assert [r["system"] for r in rows[:2]] == ["baseline", "centering"]
+    assert {(r["system"], r["strength"], r["t"]) for r in rows[2:]} == {
+        (s, st, t) for s in ("seed", "seed+centering") for st in (0.5, 1.0) for t in (0, 50)}
+    assert all(set(r["per_condition"]) == {"clean", "aug0"} for r in rows)
+    md = (tmp_path / "s.md").read_text()
+    assert md.count("| seed+centering |") == 4 and "| baseline |" in md
