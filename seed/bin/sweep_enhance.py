@@ -43,14 +43,18 @@ def build_parser():
     return p
 
 
-def _matrix(table, keys, source):
+def _rows(table, keys, source):
+    """(unique keys' matrix [U, D], index of each requested key into it); enhancement runs on the
+    unique utterances only, scoring gathers their rows per trial."""
     missing = [k for k in keys if k not in table]
     if missing:
         raise SeedDataError(source, "trial key has no embedding", key=missing[0])
-    x = np.stack([np.asarray(table[k], dtype=np.float32) for k in keys])
+    unique = sorted(set(keys))
+    x = np.stack([np.asarray(table[k], dtype=np.float32) for k in unique])
     if x.ndim != 2:
         raise SeedDataError(source, "sweep_enhance scores one vector per utterance (crop matrices found)")
-    return x
+    pos = {k: i for i, k in enumerate(unique)}
+    return x, np.array([pos[k] for k in keys], dtype=np.int64)
 
 
 def cosine_scores(e, t, mean=None):
@@ -62,9 +66,10 @@ def cosine_scores(e, t, mean=None):
 
 
 def evaluate(enroll, tests, trials, mean=None):
-    """{condition: metrics} for cosine trials; enroll/tests are [n_trials, D] gathered rows."""
-    return {c: {m: v for m, v in compute_metrics(cosine_scores(enroll, t, mean), trials.labels).items() if m in METRICS}
-            for c, t in tests.items()}
+    """{condition: metrics} for cosine trials; enroll = (matrix, index), tests = {cond: (matrix, index)}."""
+    e = enroll[0][enroll[1]]
+    return {c: {m: v for m, v in compute_metrics(cosine_scores(e, x[i], mean), trials.labels).items() if m in METRICS}
+            for c, (x, i) in tests.items()}
 
 
 def summary(per_cond):
@@ -83,13 +88,13 @@ def main(argv=None):
         embed = Path(args.embed_dir)
         enroll_scp = embed / args.test_set / "embedding.scp"
         enroll_table = load_embedding_dict(enroll_scp)
-        enroll = _matrix(enroll_table, trials.enroll, enroll_scp)
+        enroll = _rows(enroll_table, trials.enroll, enroll_scp)
         tests = {}
         for c in conditions:
             scp = enroll_scp if c == "clean" else embed / f"{args.test_set}_{c}" / "embedding.scp"
-            tests[c] = _matrix(load_embedding_dict(scp), trials.test, scp)
+            tests[c] = _rows(load_embedding_dict(scp), trials.test, scp)
         centre_table = load_embedding_dict(args.centering_scp)
-        centre = _matrix(centre_table, list(centre_table), args.centering_scp)
+        centre = _rows(centre_table, list(centre_table), args.centering_scp)[0]
         model = SEED.load(args.model, device=args.device)
     except (SeedDataError, FileNotFoundError, ValueError) as e:
         print(f"sweep_enhance: {e}", file=sys.stderr)
@@ -102,8 +107,8 @@ def main(argv=None):
             for seed in args.seeds:
                 def enh(x):
                     return model.enhance(x, seed=seed, t=t, strength=strength)
-                e_enh = enh(enroll)
-                t_enh = {c: enh(x) for c, x in tests.items()}
+                e_enh = (enh(enroll[0]), enroll[1])
+                t_enh = {c: (enh(x), i) for c, (x, i) in tests.items()}
                 plain.append(evaluate(e_enh, t_enh, trials))
                 centred.append(evaluate(e_enh, t_enh, trials, enh(centre).mean(0)))
             for name, runs in (("seed", plain), ("seed+centering", centred)):

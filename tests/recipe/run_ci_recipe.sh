@@ -17,7 +17,7 @@ check() {  # check RESULTS_DIR CONDITIONS SYSTEMS
 }
 mini="${repo}/egs/mini/seed1"
 libri="${repo}/egs/librispeech/seed1"
-mini_conditions="clean noise_snr0 noise_snr5 noise_snr10 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5"
+mini_conditions="clean noise_snr0 noise_snr5 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5"
 libri_conditions="clean noise_snr0 noise_snr5 noise_snr10 music_snr5 reverb_real reverb_noise_snr5"
 
 start=$(date +%s)

@@ -53,6 +53,7 @@ eval_seeds="0 1 2"      # enhancement noise seeds; SEED rows are mean +- std ove
 enhance_opts=""         # extra options for seed.bin.enhance (e.g. "--t 20")
 enhance_variants=""     # more rows from the same model, other enhancement: "NAME:opt=val,opt=val ..." (e.g. official:strength=1.0)
 ood_models=""           # SEED models trained on OTHER corpora, scored here (out-of-domain protocol): "NAME=EXP_DIR ..."
+sweep_strengths="0.2 0.3 0.5 0.7 1.0"  # stage 6: cosine EER for each enhancement strength, this recipe's and the OOD models (empty: skip)
 # backend and report
 backends="cosine plda"  # scoring backends
 norms="none asnorm"     # score normalisation
@@ -288,6 +289,28 @@ if run_stage 6; then
             --backends ${backends} --norms ${norms} --top-k "${asnorm_top_k}" --out-dir "${results}" \
             --title "${results_title:-SEED on ${test_set} (${extractor_tag}, $(basename "${seed_config}"))}" \
             --seed-exp "${seed_exp}"
+        if [ -n "${sweep_strengths}" ]; then
+            # strength sweep of every distinct model (in-domain first, then out-of-domain), appended to RESULTS.md
+            sweep_md="${results}/sweep.md"
+            echo -e "\n## Enhancement strength sweep: in-domain and out-of-domain models\n" > "${sweep_md}.tmp"
+            echo "Cosine EER % with output = s·SEED(e) + (1−s)·e, plain and after subtracting the mean of the" >> "${sweep_md}.tmp"
+            echo "enhanced clean training crops of THIS corpus (its unlabelled training speech). Eval seeds: ${eval_seeds}." >> "${sweep_md}.tmp"
+            { echo "seed=${seed_exp}"; for v in ${ood_models}; do echo "${v}"; done; } | while IFS='=' read -r name model; do
+                # shellcheck disable=SC2086
+                py -m seed.bin.sweep_enhance --model "${model}" --embed-dir "${embed}" --test-set "${test_set}" \
+                    --trials "${data_dir}/${test_set}/${trials_name}" --conditions "${conditions}" \
+                    --centering-scp "${backend}/${extractor_tag}/centering.scp" --strengths ${sweep_strengths} \
+                    --seeds ${eval_seeds} --device "${device}" --json "${results}/sweep_${name}.json" \
+                    --md "${results}/sweep_${name}.md" > /dev/null
+                domain="in-domain: trained on this recipe's ${pairs_set}"
+                [ "${name}" = seed ] || domain="OUT-OF-DOMAIN: trained on another corpus"
+                echo -e "\n### \`${name}\` — ${model} (${domain})\n" >> "${sweep_md}.tmp"
+                cat "${results}/sweep_${name}.md" >> "${sweep_md}.tmp"
+            done
+            mv "${sweep_md}.tmp" "${sweep_md}"
+            cat "${results}/RESULTS.md" "${sweep_md}" > "${results}/RESULTS.md.tmp"
+            mv "${results}/RESULTS.md.tmp" "${results}/RESULTS.md"
+        fi
         [ -z "${results_copy}" ] || cp "${results}/RESULTS.md" "${results_copy}"
     } 2>&1 | tee "${exp_dir}/log/stage6.log"
     stage_done 6

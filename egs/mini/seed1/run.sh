@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
     --train-set mini_train \
     --test-set mini_test \
     --babble-set mini_babble \
-    --test-conditions "noise_snr0 noise_snr5 noise_snr10 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5" \
+    --test-conditions "noise_snr0 noise_snr5 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5" \
     --rir-source simulated \
     --n-sim-rooms 6 \
     --crops-per-utt 3 \
