@@ -230,3 +230,26 @@ def test_plugin_extractor_runs_through_the_stage(data6, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="already registered"):
         register_extractor("test-level-stats", lambda arg, device: None)
     assert issubclass(type(load_extractor("test-level-stats")), Extractor)
+
+
+def test_several_data_dirs_in_one_command_equal_separate_runs(data6, tmp_path, capsys):
+    """Two data dirs through one run.pl dispatch (one extractor load per job) give the same files as
+    two separate commands; a finished set is not recomputed when the other is extracted again."""
+    other = make_data_dir(tmp_path / "data_b", librispeech_files(per_speaker=2, speakers={"1688", "1998"}),
+                          start=1.0, end=3.0)
+    cmd = str(REPO / "utils" / "run.pl")
+    multi = [tmp_path / "m_a", tmp_path / "m_b"]
+    proc = subprocess.run([sys.executable, "-m", "seed.bin.extract", "--extractor", "resemblyzer", "--data-dir",
+                           str(data6), str(other), "--out-dir", *map(str, multi), "--nj", "2", "--cmd", cmd,
+                           "--no-progress"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "over 2 data dir(s)" in proc.stderr
+    for data, out in ((data6, multi[0]), (other, multi[1])):
+        single = tmp_path / f"single_{out.name}"
+        for job in ("1", "2"):
+            assert run(data, single, "--nj", "2", "--job-id", job) == 0
+        assert {k: v.tobytes() for k, v in load_embedding_dict(out / "embedding.scp").items()} == \
+            {k: v.tobytes() for d in (1, 2) for k, v in load_embedding_dict(single / "split2" / f"embedding.{d}.scp").items()}
+    assert (multi[0] / "log" / "extract.1.log").is_file() and not (multi[1] / "log").exists()
+    assert main(["--extractor", "resemblyzer", "--data-dir", str(data6), "--out-dir", "x", "y"]) == 1
+    assert "give one output folder per data dir" in capsys.readouterr().err

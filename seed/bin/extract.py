@@ -13,6 +13,11 @@ Without --job-id the command runs itself as JOB=1:N through --cmd (utils/run.pl 
 missing utterances if the merged count differs from the data dir's. A job whose done marker matches
 (same extractor, crops, --nj and utterances) is not recomputed on a re-run; delete OUT to force it.
 With a crop policy the ark holds an N×D matrix per utterance and meta.yaml says rows_per_utt: N.
+
+Several data dirs in one command (`--data-dir A B --out-dir OA OB`, pairwise) share the job dispatch
+and load the extractor once per job: recipes extract every test condition this way, which saves the
+start-up of a Python process and of the model per set. Each output folder is the same as if its data
+dir had been extracted alone (jobs shard each data dir separately); logs go to the first OUT's log/.
 """
 import argparse
 import importlib
@@ -29,8 +34,10 @@ def build_parser():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--extractor", required=True, metavar="SPEC",
                    help="extractor spec, e.g. resemblyzer, espnet:EXP_DIR, espnet-tag:TAG (see above)")
-    p.add_argument("--data-dir", required=True, help="Kaldi data dir (wav.scp, utt2spk, spk2utt[, utt2dur, segments])")
-    p.add_argument("--out-dir", required=True, help="output folder for embedding.{ark,scp}, meta.yaml, split<N>/, log/")
+    p.add_argument("--data-dir", required=True, nargs="+",
+                   help="Kaldi data dir (wav.scp, utt2spk, spk2utt[, utt2dur, segments]); several: pairwise with --out-dir")
+    p.add_argument("--out-dir", required=True, nargs="+",
+                   help="output folder for embedding.{ark,scp}, meta.yaml, split<N>/, log/ (one per --data-dir)")
     p.add_argument("--crops", default="whole", metavar="POLICY",
                    help="'whole' (one embedding per utterance, default) or 'crops:NxT' (N evenly spaced T-second "
                         "crops, short audio wrap-padded; ark rows per utterance = N)")
@@ -81,45 +88,63 @@ def _run(args, argv):
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
     policy = CropPolicy.parse(args.crops)
-    out_dir = Path(args.out_dir)
     device = check_device(args.device)
     if args.num_threads < 0:
         raise ValueError(f"--num-threads must be >= 0, got {args.num_threads}")
     if args.num_threads:
         import torch
         torch.set_num_threads(args.num_threads)
+    if len(args.data_dir) != len(args.out_dir):
+        raise ValueError(f"--data-dir has {len(args.data_dir)} values but --out-dir has {len(args.out_dir)}: "
+                         "give one output folder per data dir")
+    pairs = [(d, Path(o)) for d, o in zip(args.data_dir, args.out_dir)]
+    shared = {}
+
+    def extractor():   # loaded on first use, shared by every data dir of this process
+        if "x" not in shared:
+            from seed.extract.registry import load_extractor
+            shared["x"] = load_extractor(args.extractor, device)
+        return shared["x"]
+
     if args.job_id is not None:
         from seed.data import DataDir
-        data = DataDir.load(args.data_dir)
-        stage.check_nj(data, args.nj)
-        stage.run_job(args.extractor, data, out_dir, policy, args.nj, args.job_id, device, args.batch_size,
-                      progress=not args.no_progress, log=log)
+        for data_dir, out_dir in pairs:
+            data = DataDir.load(data_dir)
+            stage.check_nj(data, args.nj)
+            stage.run_job(args.extractor, data, out_dir, policy, args.nj, args.job_id, device, args.batch_size,
+                          progress=not args.no_progress, log=log, extractor=extractor)
         return 0
 
-    data = validate_data_dir(args.data_dir)
-    stage.check_nj(data, args.nj)
-    stage.clear_outputs(out_dir)
-    pending = [j for j in range(1, args.nj + 1)
-               if not stage.job_is_done(out_dir, args.nj, j,
-                                        stage.job_fingerprint(args.extractor, policy, data, args.nj, j, device))]
+    datas = []
+    for data_dir, out_dir in pairs:
+        data = validate_data_dir(data_dir)
+        stage.check_nj(data, args.nj)
+        stage.clear_outputs(out_dir)
+        datas.append(data)
+    pending = sorted({j for data, (_, out_dir) in zip(datas, pairs) for j in range(1, args.nj + 1)
+                      if not stage.job_is_done(out_dir, args.nj, j,
+                                               stage.job_fingerprint(args.extractor, policy, data, args.nj, j, device))})
+    first_out = pairs[0][1]
     if not pending:
-        log(f"extract: all {args.nj} job(s) already done in {stage.split_dir(out_dir, args.nj)}; merging only")
+        log(f"extract: all {args.nj} job(s) already done in {len(pairs)} output folder(s); merging only")
     elif args.nj == 1 and args.cmd is None:
-        stage.run_job(args.extractor, data, out_dir, policy, 1, 1, device, args.batch_size,
-                      progress=not args.no_progress, log=log)
+        for data, (_, out_dir) in zip(datas, pairs):
+            stage.run_job(args.extractor, data, out_dir, policy, 1, 1, device, args.batch_size,
+                          progress=not args.no_progress, log=log, extractor=extractor)
     else:
         from seed.jobs import JobFailed, dispatch
-        log(f"extract: dispatching {len(pending)} unfinished of {args.nj} jobs (finished ones exit at once); "
-            f"logs in {out_dir}/log/extract.JOB.log")
+        log(f"extract: dispatching {len(pending)} unfinished of {args.nj} jobs over {len(pairs)} data dir(s) "
+            f"(finished ones exit at once); logs in {first_out}/log/extract.JOB.log")
         try:
-            dispatch(args.cmd, args.nj, str(out_dir / "log" / "extract.JOB.log"), "seed.bin.extract", argv)
+            dispatch(args.cmd, args.nj, str(first_out / "log" / "extract.JOB.log"), "seed.bin.extract", argv)
         except JobFailed as e:
             raise ExtractorError(str(e)) from None
-    meta, records = stage.merge_jobs(data, out_dir, policy, args.nj, args.extractor, device)
-    audio, wall = stage.total_stats(records)
-    log(f"extract: {out_dir}/embedding.scp: {meta['num_utts']} utterances x {meta['rows_per_utt']} row(s) x "
-        f"{meta['dim']} dims ({args.extractor}, {policy}); {audio:.1f} s of audio, "
-        f"{wall:.1f} job-seconds, RTF {wall / audio if audio else float('nan'):.4f}")
+    for data, (_, out_dir) in zip(datas, pairs):
+        meta, records = stage.merge_jobs(data, out_dir, policy, args.nj, args.extractor, device)
+        audio, wall = stage.total_stats(records)
+        log(f"extract: {out_dir}/embedding.scp: {meta['num_utts']} utterances x {meta['rows_per_utt']} row(s) x "
+            f"{meta['dim']} dims ({args.extractor}, {policy}); {audio:.1f} s of audio, "
+            f"{wall:.1f} job-seconds, RTF {wall / audio if audio else float('nan'):.4f}")
     return 0
 
 

@@ -65,8 +65,13 @@ def check_nj(data, nj):
         raise ValueError(f"--nj {nj} exceeds the number of utterances ({len(data.utts)}) in {data.path}")
 
 
-def run_job(spec, data, out_dir, policy, nj, job_id, device="cpu", batch_size=64, progress=True, log=print):
-    """Compute job `job_id` of `nj` unless its done marker matches; returns 'skipped' or 'done'."""
+def run_job(spec, data, out_dir, policy, nj, job_id, device="cpu", batch_size=64, progress=True, log=print,
+            extractor=None):
+    """Compute job `job_id` of `nj` unless its done marker matches; returns 'skipped' or 'done'.
+
+    `extractor`: an already loaded extractor of `spec` (several data dirs in one process load it once),
+    or a zero-argument callable returning it (loaded only when the job has work to do).
+    """
     fingerprint = job_fingerprint(spec, policy, data, nj, job_id, device)
     if job_is_done(out_dir, nj, job_id, fingerprint):
         log(f"extract: job {job_id}/{nj} already done ({job_files(out_dir, nj, job_id)[2]}); not recomputed")
@@ -74,7 +79,10 @@ def run_job(spec, data, out_dir, policy, nj, job_id, device="cpu", batch_size=64
     ark, scp, marker = job_files(out_dir, nj, job_id)
     marker.unlink(missing_ok=True)
     utts = shard(data.utts, nj, job_id)
-    extractor = load_extractor(spec, device)
+    if extractor is None:
+        extractor = load_extractor(spec, device)
+    elif callable(extractor) and not hasattr(extractor, "embed"):
+        extractor = extractor()
     log(f"extract: job {job_id}/{nj}: {len(utts)} utterances with {spec} on {extractor.device}, crops {policy}")
     with EmbeddingWriter(ark, scp) as writer:
         stats = extract_utterances(extractor, data, utts, policy, writer, batch_size=batch_size, progress=progress,

@@ -29,8 +29,8 @@ def main():
         for s in a.systems.split():
             for b in a.backends.split():
                 for n in a.norms.split():
-                    if s == "centering" and b != "cosine":
-                        continue  # centering is a cosine control; PLDA centres by itself
+                    if (s == "centering" or s.endswith("_centered")) and b != "cosine":
+                        continue  # centering is a cosine backend; PLDA centres by itself
                     r = rows.get((c, s, b, n))
                     if r is None:
                         problems.append(f"results.json: no row for {c}/{s}/{b}/{n}")

@@ -192,16 +192,18 @@ if run_stage 2; then
     log "Stage 2: extract ${extractor} embeddings"
     need_done 1
     {
+        # one command per crop policy: its jobs load the extractor once for all the sets
+        test_dirs=(); test_outs=()
         for cond in ${conditions}; do
-            s=$(test_data "${cond}")
-            py -m seed.bin.extract --extractor "${extractor}" --data-dir "${data_dir}/${s}" --out-dir "${embed}/${s}" \
-                --crops "${extract_crops}" --nj "${nj}" --cmd "${train_cmd}" --device "${device}" \
-                --batch-size "${extract_batch_size}"
+            s=$(test_data "${cond}"); test_dirs+=("${data_dir}/${s}"); test_outs+=("${embed}/${s}")
         done
-        for s in "${pairs_set}" ${plda_set}; do
-            py -m seed.bin.extract --extractor "${extractor}" --data-dir "${data_dir}/${s}" --out-dir "${embed}/${s}" \
-                --crops whole --nj "${nj}" --cmd "${train_cmd}" --device "${device}" --batch-size "${extract_batch_size}"
-        done
+        py -m seed.bin.extract --extractor "${extractor}" --data-dir "${test_dirs[@]}" --out-dir "${test_outs[@]}" \
+            --crops "${extract_crops}" --nj "${nj}" --cmd "${train_cmd}" --device "${device}" \
+            --batch-size "${extract_batch_size}"
+        train_dirs=(); train_outs=()
+        for s in "${pairs_set}" ${plda_set}; do train_dirs+=("${data_dir}/${s}"); train_outs+=("${embed}/${s}"); done
+        py -m seed.bin.extract --extractor "${extractor}" --data-dir "${train_dirs[@]}" --out-dir "${train_outs[@]}" \
+            --crops whole --nj "${nj}" --cmd "${train_cmd}" --device "${device}" --batch-size "${extract_batch_size}"
     } 2>&1 | tee "${exp_dir}/log/stage2.log"
     stage_done 2
 fi
