@@ -5,7 +5,8 @@
 #      as `make demo` runs it (stages 0-6);
 #   2. egs/librispeech/seed1 stages 0-6 on the shared real excerpts (../shared/data) with the CI
 #      configuration (conf/seed_ci.yaml, fewer crops), plus the mini model scored out of domain;
-#   3. egs/mini/seed1 stages 4-6 again, now also scoring the LibriSpeech-trained model out of domain.
+#   3. egs/mini/seed1 stages 4-6 again, now also scoring the LibriSpeech-trained model out of domain
+#      (with the full strength sweep, which the demo itself shortens to 0.3 and 1.0).
 # Each RESULTS.md / results.json is checked for a row of every condition x system x backend x norm.
 # Work goes to the recipes' data*/exp*/db folders (gitignored), rebuilt from scratch each run.
 set -euo pipefail
@@ -39,7 +40,8 @@ check "${libri}/exp_ci/results/resemblyzer_seed_ci" "${libri_conditions}" \
 
 start=$(date +%s)
 cd "${mini}"
-./run.sh --stage 4 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/resemblyzer_seed_ci"
+./run.sh --stage 4 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/resemblyzer_seed_ci" \
+    --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
 echo "recipe-test: egs/mini stages 4-6 with the out-of-domain model took $(( $(date +%s) - start )) s"
 check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" \
     "baseline centering seed seed_centered official librispeech librispeech_centered"

@@ -16,5 +16,6 @@ cd "$(dirname "$0")"
     --extractor resemblyzer \
     --seed-config conf/seed.yaml \
     --enhance-variants "official:strength=1.0" \
+    --sweep-strengths "0.3 1.0" \
     --results-title "SEED on the synthetic mini corpus (Resemblyzer)" \
     "$@"
