@@ -317,3 +317,8 @@ def test_sweep_enhance_reports_every_setting(synth, tmp_path):
     assert all(set(r["per_condition"]) == {"clean", "aug0"} for r in rows)
     md = (tmp_path / "s.md").read_text()
     assert md.count("| seed+centering |") == 4 and "| baseline |" in md
+    from seed.bin import summarise_sweeps
+    assert summarise_sweeps.main([f"synthetic={tmp_path / 's.json'}", "--md", str(tmp_path / "sum.md")]) == 0
+    table = (tmp_path / "sum.md").read_text().splitlines()
+    assert len(table) == 2 + len(rows) and table[3].startswith("| synthetic | centering |")
+    assert summarise_sweeps.main(["no-equals-sign"]) == 1
