@@ -41,13 +41,19 @@ class CosineScorer:
 
     def prepare(self, emb: EmbeddingSet) -> Rows:
         self._check_dim(emb)
-        x = emb.data if self.mean is None else emb.data - self.mean
         if emb.is_multicrop:
+            x = emb.data if self.mean is None else emb.data - self.mean
             x = l2_normalize(x) * emb.crop_mask()[:, :, None]
             x = x.sum(axis=1)
-        else:
-            x = x[:, 0, :]
-        return Rows(x=np.ascontiguousarray(l2_normalize(x), dtype=np.float32))
+            return Rows(x=np.ascontiguousarray(l2_normalize(x), dtype=np.float32))
+        # one vector per key: one copy, norms by a row-wise dot, in-place division (fewer passes
+        # over a 100k x 256 matrix than norm + broadcast divide)
+        x = np.array(emb.data[:, 0, :], dtype=np.float32, order="C", copy=True)
+        if self.mean is not None:
+            x -= self.mean
+        norm = np.sqrt(np.einsum("ij,ij->i", x, x))
+        x /= np.maximum(norm, np.finfo(np.float32).tiny)[:, None]
+        return Rows(x=x)
 
     def score_rows(self, a: Rows, b: Rows) -> np.ndarray:
         return np.einsum("ij,ij->i", a["x"], b["x"])

@@ -36,7 +36,8 @@ class Rows:
         return self.arrays[name]
 
     def take(self, idx) -> "Rows":
-        return Rows(**{k: v[idx] for k, v in self.arrays.items()})
+        # np.take along axis 0 is ~2x faster than fancy indexing for row gathers
+        return Rows(**{k: np.take(v, idx, axis=0) for k, v in self.arrays.items()})
 
 
 class Scorer(Protocol):
