@@ -35,7 +35,8 @@ def build_parser():
     p.add_argument("--extractor", required=True, metavar="SPEC",
                    help="extractor spec, e.g. resemblyzer, espnet:EXP_DIR, espnet-tag:TAG (see above)")
     p.add_argument("--data-dir", required=True, nargs="+",
-                   help="Kaldi data dir (wav.scp, utt2spk, spk2utt[, utt2dur, segments]); several: pairwise with --out-dir")
+                   help="Kaldi data dir (wav.scp, utt2spk, spk2utt[, utt2dur, segments]); "
+                        "several: pairwise with --out-dir")
     p.add_argument("--out-dir", required=True, nargs="+",
                    help="output folder for embedding.{ark,scp}, meta.yaml, split<N>/, log/ (one per --data-dir)")
     p.add_argument("--crops", default="whole", metavar="POLICY",
@@ -121,9 +122,13 @@ def _run(args, argv):
         stage.check_nj(data, args.nj)
         stage.clear_outputs(out_dir)
         datas.append(data)
+
+    def job_done(data, out_dir, j):
+        return stage.job_is_done(out_dir, args.nj, j,
+                                 stage.job_fingerprint(args.extractor, policy, data, args.nj, j, device))
+
     pending = sorted({j for data, (_, out_dir) in zip(datas, pairs) for j in range(1, args.nj + 1)
-                      if not stage.job_is_done(out_dir, args.nj, j,
-                                               stage.job_fingerprint(args.extractor, policy, data, args.nj, j, device))})
+                      if not job_done(data, out_dir, j)})
     first_out = pairs[0][1]
     if not pending:
         log(f"extract: all {args.nj} job(s) already done in {len(pairs)} output folder(s); merging only")

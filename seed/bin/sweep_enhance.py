@@ -30,7 +30,8 @@ def build_parser():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="SEED experiment folder (best.pt) or checkpoint")
     p.add_argument("--embed-dir", required=True, help="folder with <set>/embedding.scp (extractor embeddings)")
-    p.add_argument("--test-set", required=True, help="clean set name (enrolment; condition sets are <test_set>_<cond>)")
+    p.add_argument("--test-set", required=True,
+                   help="clean set name (enrolment; condition sets are <test_set>_<cond>)")
     p.add_argument("--trials", required=True, help="Kaldi trials of the clean set")
     p.add_argument("--conditions", required=True, help="space-separated; 'clean' is the test set itself")
     p.add_argument("--centering-scp", required=True, help="clean training crops (stage 5's centering.scp)")
