@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seed.backend import l2_normalize
 from seed.data import SeedDataError, atomic_write, load_embedding_dict, read_trials
 from seed.metrics import compute_metrics
 
@@ -61,9 +62,7 @@ def _rows(table, keys, source):
 def cosine_scores(e, t, mean=None):
     if mean is not None:
         e, t = e - mean, t - mean
-    e = e / np.linalg.norm(e, axis=1, keepdims=True)
-    t = t / np.linalg.norm(t, axis=1, keepdims=True)
-    return (e * t).sum(1)
+    return np.einsum("ij,ij->i", l2_normalize(e), l2_normalize(t))
 
 
 def evaluate(enroll, tests, trials, mean=None):
