@@ -96,10 +96,19 @@ def test_ddim_timesteps():
 
 
 # ---- enhancement ----------------------------------------------------------------------------------
+OFFICIAL = 1.0   # strength of the official output; the formula tests below check the official sampler
+
+
+def test_enhance_options_take_their_defaults_from_the_one_settings_table():
+    from seed.diffusion.config import DEFAULTS
+    opts = EnhanceOptions()
+    assert {k: getattr(opts, k) for k in DEFAULTS['enhance']} == DEFAULTS['enhance']
+
+
 def test_single_step_is_the_official_formula():
     model = trained_like(16)
     sched = DDPMSchedule()
-    enh = Enhancer(model, sched, EnhanceOptions(t=50))
+    enh = Enhancer(model, sched, EnhanceOptions(t=50, strength=OFFICIAL))
     x = np.random.default_rng(0).normal(size=(10, 16)).astype(np.float32) * 3
     out = enh.enhance_rows(x, seed=4)
     z = enh.noise(0, 10, 4)
@@ -114,9 +123,9 @@ def test_output_is_clamped_to_three_sqrt_dim():
     with torch.no_grad():
         model.out[2].bias.fill_(100.0)
     x = np.random.default_rng(0).normal(size=(4, 16)).astype(np.float32)
-    out = Enhancer(model, DDPMSchedule(), EnhanceOptions()).enhance_rows(x)
+    out = Enhancer(model, DDPMSchedule(), EnhanceOptions(strength=OFFICIAL)).enhance_rows(x)
     assert np.allclose(out, 12.0)
-    free = Enhancer(model, DDPMSchedule(), EnhanceOptions(clamp=None)).enhance_rows(x)
+    free = Enhancer(model, DDPMSchedule(), EnhanceOptions(clamp=None, strength=OFFICIAL)).enhance_rows(x)
     assert free.max() > 50
 
 
@@ -134,7 +143,7 @@ def test_enhancement_is_reproducible_for_a_fixed_seed():
 
 def test_zero_noise_is_deterministic_and_seed_free():
     model = trained_like(16)
-    enh = Enhancer(model, DDPMSchedule(), EnhanceOptions(zero_noise=True))
+    enh = Enhancer(model, DDPMSchedule(), EnhanceOptions(zero_noise=True, strength=OFFICIAL))
     x = np.random.default_rng(2).normal(size=(20, 16)).astype(np.float32)
     np.testing.assert_array_equal(enh.enhance_rows(x, seed=1), enh.enhance_rows(x, seed=2))
     xs = scale_to_sqrt_dim(torch.from_numpy(x))
@@ -145,7 +154,7 @@ def test_zero_noise_is_deterministic_and_seed_free():
 def test_raw_input_scale_skips_normalisation():
     model = trained_like(16)
     x = np.random.default_rng(3).normal(size=(6, 16)).astype(np.float32)
-    raw = Enhancer(model, DDPMSchedule(), EnhanceOptions(input_scale="raw", zero_noise=True, t=0))
+    raw = Enhancer(model, DDPMSchedule(), EnhanceOptions(input_scale="raw", zero_noise=True, t=0, strength=OFFICIAL))
     a0 = DDPMSchedule().coefficients(0)[0]
     np.testing.assert_allclose(raw.enhance_rows(x), model(torch.from_numpy(x) * a0, 0).detach().numpy(),
                                atol=1e-5)
@@ -155,10 +164,10 @@ def test_ddim_one_step_equals_single_step_and_multi_step_follows_ddim():
     model = trained_like(16)
     sched = DDPMSchedule()
     x = np.random.default_rng(4).normal(size=(8, 16)).astype(np.float32)
-    single = Enhancer(model, sched, EnhanceOptions(t=50)).enhance_rows(x, seed=3)
-    one = Enhancer(model, sched, EnhanceOptions(t=50, ddim_steps=1)).enhance_rows(x, seed=3)
+    single = Enhancer(model, sched, EnhanceOptions(t=50, strength=OFFICIAL)).enhance_rows(x, seed=3)
+    one = Enhancer(model, sched, EnhanceOptions(t=50, ddim_steps=1, strength=OFFICIAL)).enhance_rows(x, seed=3)
     np.testing.assert_array_equal(single, one)
-    two = Enhancer(model, sched, EnhanceOptions(t=40, ddim_steps=2))
+    two = Enhancer(model, sched, EnhanceOptions(t=40, ddim_steps=2, strength=OFFICIAL))
     out = two.enhance_rows(x, seed=3)
     # by hand: y40 → x0 → eps → y0 (eta 0) → x0 at t=0
     xs = scale_to_sqrt_dim(torch.from_numpy(x))

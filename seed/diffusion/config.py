@@ -1,8 +1,12 @@
 """SEED training/enhancement configuration: defaults, YAML loading, validation.
 
-A config file lists only what it changes; `load_config` merges it onto DEFAULTS and rejects unknown
-keys and bad values with one line naming the file and the key, so a typo never silently trains the
-default model. The resolved (complete) config is what an experiment folder records.
+DEFAULTS is the ONE table of SEED's training and enhancement settings: every CLI, the Python API and
+`EnhanceOptions` read their defaults from it, and a config file lists only what it changes.
+`base: NAME_OR_PATH` in a config names another config (a shipped one, or a path relative to the
+file) whose values it starts from, so recipe configs are a few overrides of a shared base instead of
+copies. `load_config` merges file(s) onto DEFAULTS and rejects unknown keys and bad values with one
+line naming the file and the key, so a typo never silently trains the default model. The resolved
+(complete) config is what an experiment folder records.
 """
 from __future__ import annotations
 
@@ -44,7 +48,8 @@ DEFAULTS: dict = {
         "ddim_steps": 1,            # 1 = official single step; N > 1: DDIM (eta 0) from t down to 0
         "clamp": 3.0,               # clamp output to ±clamp·√D (official 3); None = no clamp
         "zero_noise": False,        # z = 0: deterministic enhancement
-        "strength": 1.0,            # output = s·f(y) + (1−s)·input (input at the model's scale); 1 = official
+        "strength": 0.3,            # output = s·f(y) + (1−s)·input (input at the model's scale); 1 = official
+                                    # (seed_paper); 0.3 is the project default (docs/safe-default.md)
         "batch_size": 4096,         # rows per forward pass
     },
     "valid": {
@@ -76,21 +81,50 @@ def builtin_config_path(name: str) -> Path:
 def load_config(path) -> dict:
     """Read a YAML config (a path, or the name of a shipped one) merged onto DEFAULTS, validated.
 
-    The result carries `name` (file stem) so experiment folders and meta files can say what made them.
+    The result carries `name` (the file's `name:` or its stem) so experiment folders and meta files
+    can say what made them; `base:` chains are followed (a cycle is an error).
     """
+    user, p = _read_chain(path, seen=())
+    cfg = merge_config(user, source=str(p))
+    cfg["name"] = str(user.get("name", p.stem))
+    return cfg
+
+
+def resolve_config_path(path, relative_to=None) -> Path:
+    """A config path as given, relative to another config's folder, or a shipped config's name."""
     p = Path(path)
+    if relative_to is not None and not p.is_absolute() and (Path(relative_to).parent / p).is_file():
+        return Path(relative_to).parent / p
     if not p.exists() and builtin_config_path(str(path)).exists():
-        p = builtin_config_path(str(path))
+        return builtin_config_path(str(path))
+    return p
+
+
+def _read_chain(path, seen, relative_to=None):
+    """(merged user mapping, path of the outermost file): `base:` first, then this file on top."""
+    p = resolve_config_path(path, relative_to)
     if not p.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{path}: config file not found" + (f" (base of {relative_to})" if relative_to else ""))
+    if p.resolve() in seen:
+        raise ConfigError(f"{p}: key 'base': cycle of base configs ({' -> '.join(map(str, seen))})")
     with open(p, encoding="utf-8") as f:
         try:
             user = yaml.safe_load(f) or {}
         except yaml.YAMLError as e:
             raise ConfigError(f"{p}: not valid YAML: {e}".replace("\n", " ")) from None
-    cfg = merge_config(user, source=str(p))
-    cfg["name"] = user.get("name", p.stem) if isinstance(user, dict) else p.stem
-    return cfg
+    if not isinstance(user, dict):
+        raise ConfigError(f"{p}: top level must be a mapping of sections")
+    base = user.pop("base", None)
+    if base is None:
+        return user, p
+    merged, _ = _read_chain(base, seen + (p.resolve(),), relative_to=p)
+    merged.pop("name", None)              # the name is the outermost file's
+    for section, values in user.items():
+        if section != "name" and isinstance(values, dict) and isinstance(merged.get(section), dict):
+            merged[section] = {**merged[section], **values}
+        else:
+            merged[section] = values
+    return merged, p
 
 
 def merge_config(user: dict, source: str = "<config>") -> dict:

@@ -30,19 +30,25 @@ def scale_to_sqrt_dim(x: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
     return x * (math.sqrt(x.shape[-1]) / x.norm(dim=-1, keepdim=True).clamp_min(eps))
 
 
+def _default(key):
+    """The default of enhance.<key> from the one settings table (seed.diffusion.config.DEFAULTS)."""
+    from seed.diffusion.config import DEFAULTS
+    return DEFAULTS["enhance"][key]
+
+
 @dataclass
 class EnhanceOptions:
-    """How embeddings are enhanced; the defaults are the official single-step sampler."""
-    t: int = 50
-    input_scale: str = "sqrt_dim"
-    ddim_steps: int = 1
-    clamp: float | None = 3.0
-    zero_noise: bool = False
-    batch_size: int = 4096
-    # Interpolation between the network's prediction and its (scaled) input: 1 is the official
-    # output; < 1 keeps part of the input, which limits the contraction toward the training
-    # speakers' mean on clean or out-of-domain speech (issue 9; measured in egs/*/RESULTS.md).
-    strength: float = 1.0
+    """How embeddings are enhanced. Defaults come from DEFAULTS["enhance"] (never repeated here):
+    the official single-step sampler, with `strength` the project's 0.3 — output = s·f(y) + (1−s)·x_in,
+    which limits the contraction toward the training speakers' mean on clean or out-of-domain
+    speech (docs/safe-default.md); strength 1 is the official output."""
+    t: int = _default("t")
+    input_scale: str = _default("input_scale")
+    ddim_steps: int = _default("ddim_steps")
+    clamp: float | None = _default("clamp")
+    zero_noise: bool = _default("zero_noise")
+    batch_size: int = _default("batch_size")
+    strength: float = _default("strength")
 
     @classmethod
     def from_config(cls, section: dict, **overrides) -> "EnhanceOptions":
