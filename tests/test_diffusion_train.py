@@ -132,6 +132,40 @@ def test_finished_run_continues_when_epochs_are_raised_and_refuses_a_changed_con
               tmp_path / "x", CPU)
 
 
+def test_resume_refuses_other_embedding_values_or_dimension_with_one_line(synth, tmp_path, capsys):
+    """Same keys and pairs but other values (e.g. re-extracted embeddings) must not resume, nor report
+    "nothing to do" on a finished run; another dimension is one line too, not a state_dict dump."""
+    from seed.bin import train_seed
+    from seed.data import load_embeddings, write_embeddings
+    scp, pairs = synth
+    exp = tmp_path / "exp"
+    cli = ["--config", "seed_debug", "--pairs", str(pairs), "--out-dir", str(exp), "--device", "cpu"]
+    assert train_seed.main([*cli, "--embeddings", str(scp)]) == 0
+    recorded = load_checkpoint(exp / "last.pt")["data"]
+    keys, rows = load_embeddings(scp)
+    assert recorded["embeddings"] == str(scp) and len(recorded["embeddings_sha256"]) == 64
+    capsys.readouterr()
+    assert train_seed.main([*cli, "--embeddings", str(scp)]) == 0          # same values: resumes
+    assert "nothing to do" in capsys.readouterr().err
+    before = (exp / "last.pt").read_bytes()
+
+    other = tmp_path / "other"
+    write_embeddings(other / "embedding.ark", other / "embedding.scp", zip(keys, rows * 1.5 + 0.1))
+    assert train_seed.main([*cli, "--embeddings", str(other / "embedding.scp")]) == 1
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("train_seed:")]
+    assert len(err) == 1 and str(exp / "last.pt") in err[0] and str(other / "embedding.scp") in err[0], err
+    assert "other embedding values" in err[0] and "--overwrite" in err[0]
+    assert (exp / "last.pt").read_bytes() == before                         # the record still tells the truth
+
+    small = tmp_path / "small"
+    write_embeddings(small / "embedding.ark", small / "embedding.scp", zip(keys, rows[:, :8]))
+    assert train_seed.main([*cli, "--embeddings", str(small / "embedding.scp")]) == 1
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("train_seed:")]
+    assert len(err) == 1 and err[0].startswith(f"train_seed: {exp / 'last.pt'}: ") and "16-dimensional" in err[0]
+    assert "has 8" in err[0] and "size mismatch" not in err[0]
+    assert (exp / "last.pt").read_bytes() == before
+
+
 # ---- distributed ----------------------------------------------------------------------------------
 def test_two_process_gloo_ddp_equals_single_process(synth, tmp_path):
     scp, pairs = synth
@@ -310,15 +344,19 @@ def test_sweep_enhance_reports_every_setting(synth, tmp_path):
                              "--strengths", "0.5", "1.0", "--ts", "0", "50", "--seeds", "0", "1",
                              "--json", str(tmp_path / "s.json"), "--md", str(tmp_path / "s.md")])
     assert rc == 0
-    rows = json.loads((tmp_path / "s.json").read_text())["rows"]
-    assert [r["system"] for r in rows[:2]] == ["baseline", "centering"]
-    assert {(r["system"], r["strength"], r["t"]) for r in rows[2:]} == {
-        (s, st, t) for s in ("seed", "seed+centering") for st in (0.5, 1.0) for t in (0, 50)}
-    assert all(set(r["per_condition"]) == {"clean", "aug0"} for r in rows)
+    out = json.loads((tmp_path / "s.json").read_text())
+    settings = {(s["strength"], s["t"], s["centered"]) for s in out["summary"]}
+    assert settings == {(st, t, c) for st in (0.5, 1.0) for t in (0, 50) for c in (False, True)}
+    assert all(s["mean_rel_eer_change_mismatched"] is not None and s["n_mismatched"] == 1 for s in out["summary"])
+    systems = {r["system"] for r in out["rows"]}
+    assert {"baseline", "centering"} <= systems and len(systems) == 2 + 8
+    assert all({r["condition"] for r in out["rows"] if r["system"] == name} == {"clean", "aug0"} for name in systems)
+    assert all(len(r["eval_seeds"]) == 2 for r in out["rows"] if r["system"] not in ("baseline", "centering"))
     md = (tmp_path / "s.md").read_text()
-    assert md.count("| seed+centering |") == 4 and "| baseline |" in md
+    assert md.count("| yes |") == 4 and md.count("| no |") == 4 and "| baseline |" in md
     from seed.bin import summarise_sweeps
     assert summarise_sweeps.main([f"synthetic={tmp_path / 's.json'}", "--md", str(tmp_path / "sum.md")]) == 0
     table = (tmp_path / "sum.md").read_text().splitlines()
-    assert len(table) == 2 + len(rows) and table[3].startswith("| synthetic | centering |")
+    assert len(table) == 2 + 2 + 8 and table[3].startswith("| synthetic | centering control |")
+    assert summarise_sweeps.main([f"synthetic={tmp_path / 's.json'}@other"]) == 1
     assert summarise_sweeps.main(["no-equals-sign"]) == 1

@@ -62,18 +62,33 @@ def run(*a):
     return r
 
 
+def _systems_file(tmp):
+    """A stage-4 systems file for the fixture: one SEED system whose enhanced root is tmp/enh."""
+    from seed.diffusion.config import DEFAULTS
+    from seed.recipe.systems import RecipeSystems, SeedSystem
+    seed = SeedSystem("seed", "main", str(tmp / "model"), dict(DEFAULTS["enhance"]), str(tmp / "enh"),
+                      str(tmp / "backend" / "seed"))
+    r = RecipeSystems(systems=[seed], eval_seeds=[0, 1], embed_dir=str(tmp / "embed"),
+                      baseline_backend_dir=str(tmp / "backend" / "base"), test_set="test",
+                      conditions=["clean", "noise_snr5"], pairs_set="train_pairs",
+                      pairs_file=str(tmp / "data/train_pairs/pairs"), labelled_set="train_pairs",
+                      utt2spk=str(tmp / "data/train_pairs/utt2spk"), config="conf/seed.yaml")
+    r.write(tmp / "systems.json")
+    return tmp / "systems.json"
+
+
 def test_prepare_backend_and_make_report(recipe_like):
     tmp, seed_dirs = recipe_like
-    for name, src in (("base", tmp / "embed"), ("seed", seed_dirs[0])):
-        run("seed.bin.prepare_backend", "--embeddings-dir", src, "--pairs", tmp / "data/train_pairs/pairs",
-            "--pairs-set", "train_pairs", "--labelled-set", "train_pairs", "--utt2spk",
-            tmp / "data/train_pairs/utt2spk", "--out-dir", tmp / "backend" / name)
+    systems = _systems_file(tmp)
+    run("seed.bin.prepare_backend", "--systems", systems)
     centering = (tmp / "backend/base/centering.scp").read_text().splitlines()
     assert len(centering) == 15 and all(line.split()[0].endswith("-clean") for line in centering)
     assert len((tmp / "backend/base/cohort.scp").read_text().splitlines()) == 5
-    run("seed.bin.make_report", "--trials", tmp / "trials", "--test-set", "test", "--conditions", "clean noise_snr5",
-        "--baseline-dir", tmp / "embed", "--seed-dirs", *seed_dirs, "--baseline-backend", tmp / "backend/base",
-        "--seed-backend", tmp / "backend/seed", "--top-k", "3", "--out-dir", tmp / "results")
+    assert (tmp / "backend/seed/plda/config.yaml").is_file()   # the SEED backend, from seed0's enhanced sets
+    (tmp / "markers").mkdir()
+    (tmp / "markers/.done.stage3").write_text("stage=3\nstart=0\nend=75\nseconds=75\n")
+    run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "trials", "--top-k", "3",
+        "--stage-markers", tmp / "markers", "--copy-to", tmp / "RESULTS_copy.md", "--out-dir", tmp / "results")
     res = json.loads((tmp / "results/results.json").read_text())
     rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
     # conditions x (baseline 4 + centering 2 + seed 4 + SEED + centering 2)
@@ -81,12 +96,24 @@ def test_prepare_backend_and_make_report(recipe_like):
     centred = rows[("noise_snr5", "seed_centered", "cosine", "none")]
     assert centred["eval_seeds"] == [0, 1] and ("noise_snr5", "seed_centered", "plda", "none") not in rows
     seed_row = rows[("noise_snr5", "seed", "cosine", "none")]
-    assert seed_row["eval_seeds"] == [0, 1] and seed_row["eer"] < rows[("noise_snr5", "baseline", "cosine", "none")]["eer"]
+    assert seed_row["eer"] < rows[("noise_snr5", "baseline", "cosine", "none")]["eer"]
+    assert seed_row["eval_seeds"] == [0, 1]
     md = (tmp / "results/RESULTS.md").read_text()
     assert "| noise_snr5 |" in md and "centering control" in md and "### Summary" in md
-    assert "SEED + centering" in md
+    assert "SEED + centering" in md and "same, vs centering control" in md
+    assert "| 3 | SEED training | 1 min 15 s |" in md and res["stage_seconds"] == {"3": 75}
+    assert "`seed` (main) strength 0.3, t* 50" in md
+    assert (tmp / "RESULTS_copy.md").read_text() == md
     assert (tmp / "results/det.png").stat().st_size > 1000
     assert (tmp / "results/scores/seed_seed1/plda_asnorm/noise_snr5.scores").is_file()
+
+
+def test_make_report_refuses_a_missing_systems_file(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "seed.bin.make_report", "--systems", str(tmp_path / "none.json"),
+                        "--trials", str(tmp_path / "t"), "--out-dir", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "none.json" in r.stderr and "stage 4" in r.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_aggregate_and_summary_arithmetic():

@@ -122,7 +122,7 @@ def job_intervals(tmp_path, n):
     """(start, end) wall times written by jobs that ran `date +%s.%N` around a sleep."""
     spans = []
     for j in range(1, n + 1):
-        lines = (tmp_path / f"t{j}").read_text().split()
+        lines = (tmp_path / f"t.{j}").read_text().split()
         spans.append((float(lines[0]), float(lines[1])))
     return spans
 
@@ -138,7 +138,7 @@ def max_overlap(spans):
 
 def timed_jobs(tmp_path, n, extra):
     cmd = [UTILS / "run.pl", *extra, f"JOB=1:{n}", "log/t.JOB.log",
-           "date", "+%s.%N", ">", "tJOB", "&&", "sleep", "0.5", "&&", "date", "+%s.%N", ">>", "tJOB"]
+           "date", "+%s.%N", ">", "t.JOB", "&&", "sleep", "0.5", "&&", "date", "+%s.%N", ">>", "t.JOB"]
     t0 = time.monotonic()
     out = run(cmd, cwd=tmp_path, check=True)
     return time.monotonic() - t0, job_intervals(tmp_path, n), out
@@ -408,6 +408,36 @@ def test_backends_write_the_same_log_format(sched):
     slurm = [ln for ln in (sched.dir / "log/s.1.log").read_text().splitlines() if not ln.startswith("# Running on")]
     strip = [re.sub(r" at .*", "", ln) for ln in local]
     assert strip == [re.sub(r" at .*", "", ln) for ln in slurm]
+
+
+WORD_PARTS = ["JOBS_dir/JOB", "log.JOB.log", "split4/JOB/", "--job-id", "JOB", "embedding.JOB.ark",
+              "MYJOB", "JOB2", "JOBS_dir"]
+
+
+def word_parts_expected(j):
+    return f"JOBS_dir/{j} log.{j}.log split4/{j}/ --job-id {j} embedding.{j}.ark MYJOB JOB2 JOBS_dir"
+
+
+@pytest.mark.parametrize("tool", ["run.pl", "slurm.pl", "queue.pl"])
+def test_job_is_substituted_only_as_a_whole_word_part(sched, tool):
+    """`JOB` inside a user's word (JOBS_dir, MYJOB, JOB2) stays; log.JOB.log, split4/JOB/, --job-id JOB change."""
+    out = sched(tool, "JOB=1:2", "JOBS_dir/log/x.JOB.log", "echo", *WORD_PARTS)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (sched.dir / "JOBS_dir" / "log").glob("x.*.log")) == ["x.1.log", "x.2.log"]
+    assert not [p for p in sched.dir.iterdir() if p.name[0].isdigit()]    # no 1S_dir, 2S_dir
+    for j in (1, 2):
+        text = (sched.dir / f"JOBS_dir/log/x.{j}.log").read_text()
+        assert f"\n{word_parts_expected(j)}\n" in text, text
+    if tool != "run.pl":   # the job script is named after the log with the job variable dropped
+        assert (sched.dir / "JOBS_dir/log/q/x.sh").is_file()
+    out = sched(tool, "JOB=1:2", "JOBS_dir/log/same.log", "true")   # JOB only inside a word: one log for all
+    assert out.returncode == 1 and "does not contain 'JOB'" in out.stderr
+
+
+def test_seed_jobs_substitutes_like_the_perl_backends():
+    from seed.jobs import substitute_job
+    assert substitute_job(" ".join(WORD_PARTS), 3) == word_parts_expected(3)
+    assert substitute_job("/x/JOBS_dir/log/extract.JOB.log", 2) == "/x/JOBS_dir/log/extract.2.log"
 
 
 # --------------------------------------------------------------------------- cmd_backend.sh

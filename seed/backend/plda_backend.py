@@ -26,10 +26,18 @@ from seed.backend.lda import fit_lda
 from seed.backend.plda import PLDA
 from seed.backend.scoring import Rows
 from seed.data import SeedDataError, atomic_write
+from seed.data.outputs import remove_outputs
 
-__all__ = ["PldaBackend", "PldaScorer", "length_normalize"]
+__all__ = ["PldaBackend", "PldaScorer", "clear_plda_dir", "length_normalize"]
 
 FORMAT_VERSION = 1
+FILES = ("config.yaml", "plda.npz", "plda.txt")   # config.yaml first: without it a folder is incomplete
+
+
+def clear_plda_dir(out_dir) -> None:
+    """Remove a previous back-end from ``out_dir`` (config.yaml first); call it before training, so a
+    failed run leaves no folder that loads."""
+    remove_outputs(out_dir, FILES)
 
 
 def length_normalize(x: np.ndarray) -> np.ndarray:
@@ -103,7 +111,7 @@ class PldaBackend:
         """Write ``plda.npz``, ``plda.txt`` and (last) ``config.yaml`` into ``out_dir``."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "config.yaml").unlink(missing_ok=True)       # incomplete until rewritten
+        clear_plda_dir(out_dir)                                  # incomplete until config.yaml is rewritten
         arrays = {"plda_mean": self.plda.mean, "plda_transform": self.plda.transform, "plda_psi": self.plda.psi}
         if self.center is not None:
             arrays["center"] = self.center

@@ -8,7 +8,8 @@ Several sets in one process (the model is loaded once; recipes enhance every con
 
 Every embedding (enrolment and test, clean or not) goes through e → s·e/‖e‖ → noise to t →
 network → clamp. Per-crop matrices are enhanced crop by crop and written with their shape.
-Writes OUT_DIR/embedding.ark, embedding.scp and meta.yaml (meta.yaml last: its presence means done).
+Writes OUT_DIR/embedding.ark, embedding.scp and meta.yaml (meta.yaml last: its presence means done);
+every OUT_DIR's previous result is removed before the model is even loaded.
 Same model, input, seed and device type → identical files.
 """
 import argparse
@@ -51,6 +52,16 @@ def main(argv=None):
 
     if args.num_threads:
         torch.set_num_threads(args.num_threads)
+    from pathlib import Path
+
+    from seed.data.outputs import remove_outputs
+    for in_scp, out_dir in zip(args.in_scp, args.out_dir):
+        if Path(in_scp).resolve().parent == Path(out_dir).resolve():
+            print(f"enhance: {in_scp}: input lies in its --out-dir {out_dir}, whose previous result is removed "
+                  "first; choose another output folder", file=sys.stderr)
+            return 1
+    for out_dir in args.out_dir:      # every output first: a failure (even loading the model) leaves no old result
+        remove_outputs(out_dir)
     try:
         model = SEED.load(args.model, checkpoint=args.checkpoint, device=args.device)
         for in_scp, out_dir in zip(args.in_scp, args.out_dir):

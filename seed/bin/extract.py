@@ -11,7 +11,8 @@ Extractor specs: `resemblyzer` (= resemblyzer:preprocess, its VAD + levelling), 
 Without --job-id the command runs itself as JOB=1:N through --cmd (utils/run.pl by default; with
 --nj 1 and no --cmd it runs in this process), then merges the per-job ark/scp and fails naming the
 missing utterances if the merged count differs from the data dir's. A job whose done marker matches
-(same extractor, crops, --nj and utterances) is not recomputed on a re-run; delete OUT to force it.
+(same extractor, crops, --nj, utterances and audio: file sizes and mtimes, the data dir's content id;
+seed/extract/stage.py) is not recomputed on a re-run; delete OUT to force it.
 With a crop policy the ark holds an N×D matrix per utterance and meta.yaml says rows_per_utt: N.
 
 Several data dirs in one command (`--data-dir A B --out-dir OA OB`, pairwise) share the job dispatch
@@ -24,7 +25,8 @@ import importlib
 import sys
 from pathlib import Path
 
-from seed.data import SeedDataError, validate_data_dir
+from seed import jobs
+from seed.data import DataDir, SeedDataError, validate_data_dir
 from seed.extract.crops import CropPolicy
 from seed.extract.registry import ExtractorError, check_device
 
@@ -39,15 +41,11 @@ def build_parser():
                         "several: pairwise with --out-dir")
     p.add_argument("--out-dir", required=True, nargs="+",
                    help="output folder for embedding.{ark,scp}, meta.yaml, split<N>/, log/ (one per --data-dir)")
-    p.add_argument("--crops", default="whole", metavar="POLICY",
+    p.add_argument("--crops", default=["whole"], nargs="+", metavar="POLICY",
                    help="'whole' (one embedding per utterance, default) or 'crops:NxT' (N evenly spaced T-second "
-                        "crops, short audio wrap-padded; ark rows per utterance = N)")
-    p.add_argument("--nj", type=int, default=1, help="number of parallel jobs (contiguous shards of the sorted keys)")
-    p.add_argument("--job-id", type=int, default=None,
-                   help="run only shard J of --nj (set by the dispatcher; no merge)")
-    p.add_argument("--cmd", default=None,
-                   help="job runner, e.g. 'utils/run.pl', 'utils/slurm.pl --gpu 1' (default: utils/run.pl; "
-                        "with --nj 1 and no --cmd: in this process)")
+                        "crops, short audio wrap-padded; ark rows per utterance = N); one policy for every "
+                        "--data-dir, or one per --data-dir (e.g. test sets cropped, training copies whole)")
+    jobs.add_job_options(p)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (CUDA requested but absent is an error)")
     p.add_argument("--batch-size", type=int, default=64,
                    help="waveforms per extractor call (each crop counts); ESPnet stacks only equal lengths")
@@ -88,7 +86,6 @@ def _run(args, argv):
             raise ExtractorError(f"--plugin {module}: cannot import: {e}") from None
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    policy = CropPolicy.parse(args.crops)
     device = check_device(args.device)
     if args.num_threads < 0:
         raise ValueError(f"--num-threads must be >= 0, got {args.num_threads}")
@@ -98,6 +95,10 @@ def _run(args, argv):
     if len(args.data_dir) != len(args.out_dir):
         raise ValueError(f"--data-dir has {len(args.data_dir)} values but --out-dir has {len(args.out_dir)}: "
                          "give one output folder per data dir")
+    if len(args.crops) not in (1, len(args.data_dir)):
+        raise ValueError(f"--crops has {len(args.crops)} values for {len(args.data_dir)} data dirs: give one policy, "
+                         "or one per data dir")
+    policies = [CropPolicy.parse(c) for c in (args.crops * len(args.data_dir) if len(args.crops) == 1 else args.crops)]
     pairs = [(d, Path(o)) for d, o in zip(args.data_dir, args.out_dir)]
     shared = {}
 
@@ -107,45 +108,43 @@ def _run(args, argv):
             shared["x"] = load_extractor(args.extractor, device)
         return shared["x"]
 
-    if args.job_id is not None:
-        from seed.data import DataDir
-        for data_dir, out_dir in pairs:
-            data = DataDir.load(data_dir)
-            stage.check_nj(data, args.nj)
-            stage.run_job(args.extractor, data, out_dir, policy, args.nj, args.job_id, device, args.batch_size,
-                          progress=not args.no_progress, log=log, extractor=extractor)
-        return 0
-
+    jobs.check_job_options(args.nj, args.job_id)
+    load = validate_data_dir if args.job_id is None else DataDir.load   # the dispatcher validated once
     datas = []
     for data_dir, out_dir in pairs:
-        data = validate_data_dir(data_dir)
+        data = load(data_dir)
         stage.check_nj(data, args.nj)
-        stage.clear_outputs(out_dir)
+        if args.job_id is None:
+            stage.clear_outputs(out_dir)
         datas.append(data)
 
-    def job_done(data, out_dir, j):
+    def run_job(j):
+        for data, (_, out_dir), policy in zip(datas, pairs, policies):
+            stage.run_job(args.extractor, data, out_dir, policy, args.nj, j, device, args.batch_size,
+                          progress=not args.no_progress, log=log, extractor=extractor)
+
+    def job_done(data, out_dir, policy, j):
         return stage.job_is_done(out_dir, args.nj, j,
                                  stage.job_fingerprint(args.extractor, policy, data, args.nj, j, device))
 
-    pending = sorted({j for data, (_, out_dir) in zip(datas, pairs) for j in range(1, args.nj + 1)
-                      if not job_done(data, out_dir, j)})
     first_out = pairs[0][1]
-    if not pending:
-        log(f"extract: all {args.nj} job(s) already done in {len(pairs)} output folder(s); merging only")
-    elif args.nj == 1 and args.cmd is None:
-        for data, (_, out_dir) in zip(datas, pairs):
-            stage.run_job(args.extractor, data, out_dir, policy, 1, 1, device, args.batch_size,
-                          progress=not args.no_progress, log=log, extractor=extractor)
-    else:
-        from seed.jobs import JobFailed, dispatch
-        log(f"extract: dispatching {len(pending)} unfinished of {args.nj} jobs over {len(pairs)} data dir(s) "
-            f"(finished ones exit at once); logs in {first_out}/log/extract.JOB.log")
-        try:
-            dispatch(args.cmd, args.nj, str(first_out / "log" / "extract.JOB.log"), "seed.bin.extract", argv)
-        except JobFailed as e:
-            raise ExtractorError(str(e)) from None
-    for data, (_, out_dir) in zip(datas, pairs):
-        meta, records = stage.merge_jobs(data, out_dir, policy, args.nj, args.extractor, device)
+    logs = jobs.log_pattern(first_out, "extract")
+    pending = None
+    if args.job_id is None:
+        pending = sorted({j for data, (_, out_dir), policy in zip(datas, pairs, policies)
+                          for j in range(1, args.nj + 1) if not job_done(data, out_dir, policy, j)})
+        if not pending:
+            log(f"extract: all {args.nj} job(s) already done in {len(pairs)} output folder(s); merging only")
+        elif not jobs.in_process(args):
+            log(f"extract: dispatching {len(pending)} unfinished of {args.nj} jobs over {len(pairs)} data dir(s) "
+                f"(finished ones exit at once); logs in {logs}")
+    try:
+        if not jobs.run_sharded(args, argv, "seed.bin.extract", logs, run_job, pending):
+            return 0
+    except jobs.JobFailed as e:
+        raise ExtractorError(str(e)) from None
+    for data, (_, out_dir), policy in zip(datas, pairs, policies):
+        meta, records = stage.merge_jobs(data, out_dir, policy, args.nj, args.extractor, device, logs=logs)
         audio, wall = stage.total_stats(records)
         log(f"extract: {out_dir}/embedding.scp: {meta['num_utts']} utterances x {meta['rows_per_utt']} row(s) x "
             f"{meta['dim']} dims ({args.extractor}, {policy}); {audio:.1f} s of audio, "

@@ -20,13 +20,13 @@ import sys
 from pathlib import Path
 
 from seed import jobs
-from seed.bin.simulate import add_job_options, check_excluded, check_job_options, run_sharded
 from seed.data import SeedDataError, validate_data_dir
 from seed.simulate.augment import Pools
 from seed.simulate.conditions import PRESETS, preset
 from seed.simulate.inputs import input_paths
-from seed.simulate.outputs import AUDIO_FORMATS, prepare_out_dir, write_shard
-from seed.simulate.pairs import DEFAULT_CROP_SAMPLES, merge_pairs, run_pairs_shard
+from seed.simulate.outputs import AUDIO_FORMATS, invalidate_out_dir, prepare_out_dir, write_shard
+from seed.simulate.pairs import DEFAULT_CROP_SAMPLES, DEFAULT_NUM_CROPS, merge_pairs, run_pairs_shard
+from seed.simulate.pools import check_excluded
 
 MODULE = "seed.bin.make_pairs"
 
@@ -43,7 +43,8 @@ def build_parser():
     p.add_argument("--babble-dir", default=None,
                    help="data dir of babble speech for speech/babble versions (default: the speech files of "
                         "--noise-list)")
-    p.add_argument("--num-crops", type=int, default=1, help="crops per utterance (default 1)")
+    p.add_argument("--num-crops", type=int, default=DEFAULT_NUM_CROPS,
+                   help=f"crops per utterance (default {DEFAULT_NUM_CROPS})")
     p.add_argument("--crop-samples", type=int, default=DEFAULT_CROP_SAMPLES,
                    help=f"crop length in samples (default {DEFAULT_CROP_SAMPLES} = 2.015 s at 16 kHz)")
     p.add_argument("--seed", type=int, default=0, help="global seed (default 0)")
@@ -56,15 +57,14 @@ def build_parser():
     p.add_argument("--exclude-pool", action="append", default=[], metavar="LIST",
                    help="pool list whose files must not appear in the given pools, e.g. the test pools "
                         "(repeatable)")
-    add_job_options(p)
+    jobs.add_job_options(p, shard_dir="OUT/.shards")
     return p
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_job_options(parser, args)
+    args = jobs.parse_args(parser, argv)
     if args.num_crops < 1 or args.crop_samples < 1:
         parser.error("--num-crops and --crop-samples must be positive")
     versions = preset(args.preset)
@@ -76,6 +76,8 @@ def main(argv=None):
     if needs_rir and not args.rir_list:
         parser.error(f"preset {args.preset} needs --rir-list")
     try:
+        if args.job_id is None:
+            invalidate_out_dir(args.out_dir, args.data_dir)
         data = validate_data_dir(args.data_dir)
         pools = Pools.load(args.noise_list if needs_noise else None, args.rir_list if needs_rir else None,
                            args.babble_dir if "speech" in cats else None)
@@ -86,14 +88,14 @@ def main(argv=None):
         if args.job_id is None:
             prepare_out_dir(out_dir, input_paths(data))
 
-        def run_shard(utts, job_id):
+        def run_shard(job_id):
             records, skipped, crops = run_pairs_shard(
-                data, utts, args.preset, versions, pools, out_dir, args.seed, args.sample_rate,
-                args.crop_samples, args.num_crops, args.on_bad_input, desc=f"pairs job {job_id}/{args.nj}",
-                audio_format=args.audio_format)
+                data, jobs.shard(data.utts, args.nj, job_id), args.preset, versions, pools, out_dir, args.seed,
+                args.sample_rate, args.crop_samples, args.num_crops, args.on_bad_input,
+                desc=f"pairs job {job_id}/{args.nj}", audio_format=args.audio_format)
             write_shard(out_dir, job_id, records, skipped, extra={"crops": crops})
 
-        if not run_sharded(args, argv, MODULE, "make_pairs", data.utts, out_dir, run_shard):
+        if not jobs.run_sharded(args, argv, MODULE, jobs.log_pattern(out_dir, "make_pairs"), run_shard):
             return 0
         settings = {"step": "make_pairs", "preset": args.preset, "versions": [v.describe() for v in versions],
                     "seed": args.seed, "sample_rate": args.sample_rate, "num_crops": args.num_crops,

@@ -1,12 +1,14 @@
-"""Recipe stage 6: score {baseline, centering, SEED (+variants)} × backends × norms × conditions,
-then write RESULTS.md, results.json, det.png and every score file.
+"""Recipe stage 6: score {baseline, centering, every SEED system (+ centering)} × backends × norms ×
+conditions, run the strength sweep, and write RESULTS.md, results.json, det.png and every score file —
+the one writer of the recipe's results.
 
-  python -m seed.bin.make_report --trials data/test/trials --test-set test \
-      --conditions "clean noise_snr5" --baseline-dir exp/embed/X --seed-dirs exp/enhanced/T/seed0 ... \
-      --baseline-backend exp/backend/X --seed-backend exp/backend/T --out-dir exp/results/T
+  python -m seed.bin.make_report --systems exp/systems/T.json --trials data/test/trials \\
+      --out-dir exp/results/T [--backends cosine plda] [--norms none asnorm] [--top-k K] \\
+      [--sweep-strengths 0.3 1.0] [--sweep-ts 50] [--stage-markers exp] [--copy-to RESULTS.md] [--title T]
 
-SEED rows are mean ± std over the eval seeds (one folder each). `--variant NAME=BACKEND_DIR:DIR1,DIR2`
-adds a named system (e.g. a research configuration) scored like SEED.
+SEED rows are mean ± std over the eval seeds of the systems file (stage 4). The sweep scores, for the
+recipe's model and every OOD model, each (strength, t*) with cosine and no normalisation, enhanced in
+memory exactly as stage 4 would (its row at the recipe's own setting equals the main table's).
 """
 import argparse
 import json
@@ -18,116 +20,200 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from seed.data import SeedDataError, atomic_write, read_trials
-from seed.metrics import plot_det
+from seed.backend.trial_scorer import SCORING_DEFAULTS
+from seed.data import SeedDataError, atomic_write, read_kv, read_trials
+from seed.metrics import plot_det_grid
 from seed.provenance import environment_info
 from seed.report.evaluate import CLEAN, System, evaluate_system
-from seed.report.tables import aggregate_rows, render_results_md, summarise
+from seed.report.sweep import SWEEP_BACKEND, SWEEP_NORM, summarise_sweep, sweep_model
+from seed.report.tables import aggregate_rows, display_name, render_results_md, render_sweep_md, summarise
+
+STAGE_NAMES = {0: "data, pools", 1: "simulation", 2: "extraction", 3: "SEED training", 4: "enhancement",
+               5: "backends", 6: "scoring + report"}
 
 
-def parse_variant(text):
-    try:
-        name, rest = text.split("=", 1)
-        backend, dirs = rest.split(":", 1)
-    except ValueError:
-        raise SystemExit(f"make_report: --variant '{text}': expected NAME=BACKEND_DIR:DIR1[,DIR2...]") from None
-    return name, Path(backend), [Path(d) for d in dirs.split(",") if d]
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m seed.bin.make_report", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--systems", required=True, help="systems file of stage 4 (seed.bin.enhance_systems)")
+    p.add_argument("--trials", required=True, help="Kaldi trials of the clean test set")
+    p.add_argument("--backends", nargs="+", default=["cosine", "plda"], choices=("cosine", "plda"))
+    p.add_argument("--norms", nargs="+", default=["none", "asnorm"], choices=("none", "snorm", "asnorm"))
+    p.add_argument("--top-k", type=int, default=None,
+                   help=f"AS-norm top-k (default {SCORING_DEFAULTS['top_k']}: seed.backend.trial_scorer)")
+    p.add_argument("--no-centering", action="store_true", help="omit the centering control rows")
+    p.add_argument("--no-seed-centering", action="store_true",
+                   help="omit the '<system> + centering' rows (SEED embeddings, cosine after subtracting the mean "
+                        "of the enhanced clean training crops: SEED's own unlabelled data, no model)")
+    p.add_argument("--sweep-strengths", type=float, nargs="*", default=[],
+                   help="enhancement strengths of the sweep (none: no sweep)")
+    p.add_argument("--sweep-ts", type=int, nargs="*", default=[],
+                   help="t* values of the sweep (default: each system's own t*)")
+    p.add_argument("--stage-markers", help="folder with the recipe's .done.stageN markers (their wall times "
+                                           "are listed in RESULTS.md)")
+    p.add_argument("--stage-tag", default="", help="system tag of the markers of stages 2-6 (.done.stageN.TAG)")
+    p.add_argument("--copy-to", help="also write RESULTS.md here (e.g. the recipe folder)")
+    p.add_argument("--title", default="SEED results")
+    p.add_argument("--device", default="cpu", help="device of the sweep's in-memory enhancement")
+    p.add_argument("--out-dir", required=True)
+    return p
 
 
-def seed_of(folder):
-    name = Path(folder).name
-    return int(name[4:]) if name.startswith("seed") and name[4:].isdigit() else None
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--trials", required=True, help="Kaldi trials of the clean test set")
-    p.add_argument("--test-set", required=True, help="name of the clean test set (<dir>/<test_set>/embedding.scp)")
-    p.add_argument("--conditions", required=True, help="space-separated; 'clean' is the test set itself")
-    p.add_argument("--baseline-dir", required=True, help="extractor embeddings folder")
-    p.add_argument("--seed-dirs", nargs="+", required=True, help="enhanced folders, one per eval seed (seed<S>)")
-    p.add_argument("--baseline-backend", required=True, help="stage-5 folder for baseline/centering rows")
-    p.add_argument("--seed-backend", required=True, help="stage-5 folder for SEED rows")
-    p.add_argument("--variant", action="append", default=[], help="NAME=BACKEND_DIR:DIR1,DIR2 (extra system)")
-    p.add_argument("--backends", nargs="+", default=["cosine", "plda"], choices=("cosine", "plda"))
-    p.add_argument("--norms", nargs="+", default=["none", "asnorm"], choices=("none", "snorm", "asnorm"))
-    p.add_argument("--top-k", type=int, default=100, help="AS-norm top-k")
-    p.add_argument("--no-centering", action="store_true", help="omit the centering control rows")
-    p.add_argument("--no-seed-centering", action="store_true",
-                   help="omit the 'SEED + centering' rows (SEED embeddings, cosine after subtracting the mean of "
-                        "the enhanced clean training crops: SEED's own unlabelled data, no model)")
-    p.add_argument("--title", default="SEED results")
-    p.add_argument("--seed-exp", default=None, help="SEED experiment folder (its config is quoted)")
-    p.add_argument("--out-dir", required=True)
-    args = p.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     out = Path(args.out_dir)
-    conditions = args.conditions.split()
-    if CLEAN not in conditions:
-        conditions = [CLEAN] + conditions
     start = time.time()
     try:
+        from seed.recipe.systems import RecipeSystems
+        recipe = RecipeSystems.read(args.systems)
         trials = read_trials(args.trials)
-        systems = [System("baseline", Path(args.baseline_dir), Path(args.baseline_backend))]
-        if not args.no_centering:
-            systems.append(System("centering", Path(args.baseline_dir), Path(args.baseline_backend), centering=True))
-        systems += [System("seed", Path(d), Path(args.seed_backend), eval_seed=seed_of(d)) for d in args.seed_dirs]
-        if not args.no_seed_centering:
-            systems += [System("seed_centered", Path(d), Path(args.seed_backend), eval_seed=seed_of(d), centering=True)
-                        for d in args.seed_dirs]
-        for v in args.variant:
-            name, backend, dirs = parse_variant(v)
-            systems += [System(name, d, backend, eval_seed=seed_of(d)) for d in dirs]
-            if not args.no_seed_centering:
-                systems += [System(f"{name}_centered", d, backend, eval_seed=seed_of(d), centering=True) for d in dirs]
+        systems = report_systems(recipe, args)
         rows, dets = [], {}
         for s in systems:
-            r, det = evaluate_system(s, trials, args.test_set, conditions, args.backends, args.norms, args.top_k,
-                                     out / "scores")
+            r, det = evaluate_system(s, trials, recipe.test_set, recipe.conditions, args.backends, args.norms,
+                                     args.top_k, out / "scores")
             rows += r
-            if s.eval_seed in (None, seed_of(args.seed_dirs[0])):
+            if s.eval_seed in (None, recipe.first_seed):
                 dets[s.name] = det
-    except (SeedDataError, ValueError) as e:
-        print(f"make_report: {e}", file=sys.stderr)
+        sweep = run_sweep(recipe, trials, rows, args) if args.sweep_strengths else None
+    except (SeedDataError, ValueError, FileNotFoundError) as e:
+        log(f"make_report: {e}")
         return 1
     agg = aggregate_rows(rows)
-    systems_named = sorted({s.name for s in systems} - {"baseline", "centering"})
-    summary = summarise(agg, systems=systems_named)
+    summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", "centering"}))
     env = environment_info()
-    seed_cfg = None
-    if args.seed_exp and (Path(args.seed_exp) / "config.yaml").is_file():
-        seed_cfg = yaml.safe_load((Path(args.seed_exp) / "config.yaml").read_text())
-    header = [f"# {args.title}", "",
-              f"Trials: `{args.trials}` — {trials.n_target} target / {trials.n_nontarget} non-target. "
-              "Enrolment is always the clean utterance; the test side is the condition's copy.",
-              f"Eval seeds (SEED rows are mean ± sample std over them): "
-              f"{', '.join(str(seed_of(d)) for d in args.seed_dirs)}.",
-              "Centering control: baseline cosine after subtracting the mean of the clean training crops SEED "
-              "learns from (no model). Relative changes are (system − reference) / reference on EER.",
-              f"Produced by: `python -m seed.bin.make_report {' '.join(shlex.quote(a) for a in (argv or sys.argv[1:]))}`",
-              f"Environment: Python {env['python']}, torch {env['packages'].get('torch')}, "
-              f"numpy {env['packages'].get('numpy')}, git {env['git_revision']}, {env['platform']}."]
-    if seed_cfg:
-        header.append(f"SEED config: `{seed_cfg.get('name', '?')}` — train {json.dumps(seed_cfg.get('train', {}))}; "
-                      f"enhance {json.dumps(seed_cfg.get('enhance', {}))}.")
-    md = render_results_md(agg, summary, header)
+    seed_cfg = _model_config(recipe)
+    md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg))
+    if sweep is not None:
+        md += sweep_section(recipe, sweep)
+    stage_times = read_stage_times(args.stage_markers, args.stage_tag) if args.stage_markers else {}
+    md += stage_times_section(stage_times, time.time() - start)
     out.mkdir(parents=True, exist_ok=True)
-    det_systems = {}
-    for name, det in dets.items():
-        for c in (CLEAN, *[c for c in conditions if c != CLEAN][:2]):
-            if c in det:
-                det_systems[f"{name} / {c}"] = (det[c], trials.labels)
-    plot_det(det_systems, out / "det.png", title=f"{args.title} ({args.backends[0]}, {args.norms[0]})")
+    order = [s.name for s in systems if s.eval_seed in (None, recipe.first_seed)]
+    panels = {c: {display_name(n): (dets[n][c], trials.labels) for n in dict.fromkeys(order) if c in dets[n]}
+              for c in recipe.conditions}
+    plot_det_grid(panels, out / "det.png", title=f"{args.title} ({args.backends[0]}, {args.norms[0]}; "
+                                                 f"eval seed {recipe.first_seed})")
     results = {"title": args.title, "trials": args.trials, "n_target": trials.n_target,
-               "n_nontarget": trials.n_nontarget, "conditions": conditions, "backends": args.backends,
-               "norms": args.norms, "eval_seeds": [seed_of(d) for d in args.seed_dirs],
-               "rows": agg, "per_seed_rows": rows, "summary": summary, "environment": env,
-               "seed_config": seed_cfg}
+               "n_nontarget": trials.n_nontarget, "conditions": recipe.conditions, "backends": args.backends,
+               "norms": args.norms, "eval_seeds": recipe.eval_seeds,
+               "systems": [{"name": s.name, "kind": s.kind, "model": s.model, "enhance": s.enhance}
+                           for s in recipe.systems],
+               "rows": agg, "per_seed_rows": rows, "summary": summary, "sweep": sweep,
+               "stage_seconds": stage_times, "environment": env, "seed_config": seed_cfg}
     with atomic_write(out / "results.json") as f:
         json.dump(results, f, indent=1, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
     with atomic_write(out / "RESULTS.md") as f:
         f.write(md)
-    print(f"make_report: {len(rows)} score lists in {time.time() - start:.1f} s: {out}/RESULTS.md, results.json, det.png")
+    if args.copy_to:
+        with atomic_write(args.copy_to) as f:
+            f.write(md)
+    log(f"make_report: {len(rows)} score lists in {time.time() - start:.1f} s: {out}/RESULTS.md, results.json, "
+        f"det.png" + (f" (copied to {args.copy_to})" if args.copy_to else ""))
     return 0
+
+
+def report_systems(recipe, args):
+    """baseline, centering, then each SEED system (and its centred twin) per eval seed."""
+    base = System("baseline", Path(recipe.embed_dir), Path(recipe.baseline_backend_dir))
+    systems = [base]
+    if not args.no_centering:
+        systems.append(System("centering", base.embed_dir, base.backend_dir, centering=True))
+    for s in recipe.systems:
+        for centering in ((False,) if args.no_seed_centering else (False, True)):
+            name = f"{s.name}_centered" if centering else s.name
+            systems += [System(name, s.seed_dir(seed), Path(s.backend_dir), eval_seed=seed, centering=centering)
+                        for seed in recipe.eval_seeds]
+    return systems
+
+
+def run_sweep(recipe, trials, main_rows, args):
+    """The sweep of the recipe's model and every OOD model: aggregated rows, summary, settings."""
+    from seed.diffusion.api import SEED
+    centering_keys = list(read_kv(Path(recipe.baseline_backend_dir) / "centering.scp"))
+    rows = []
+    for system in recipe.systems:
+        if system.kind == "variant":       # variants share the main model: the grid covers them
+            continue
+        model = SEED.load(system.model, device=args.device)
+        ts = args.sweep_ts or [system.enhance["t"]]
+        rows += sweep_model(system.name, model, system.enhance, args.sweep_strengths, ts, recipe.eval_seeds, trials,
+                            recipe.test_set, recipe.conditions, recipe.embed_dir,
+                            Path(recipe.embed_dir) / recipe.pairs_set / "embedding.scp", centering_keys,
+                            log=log)
+    reference = [r for r in main_rows if r["system"] in ("baseline", "centering")]
+    agg, summary = summarise_sweep(rows, reference)
+    return {"strengths": args.sweep_strengths, "ts": args.sweep_ts or None, "backend": SWEEP_BACKEND,
+            "norm": SWEEP_NORM, "rows": agg, "per_seed_rows": rows, "summary": summary}
+
+
+def sweep_section(recipe, sweep):
+    notes = {s.name: (f"`{s.name}` (in-domain: trained on this recipe's {recipe.pairs_set})" if s.kind == "main"
+                      else f"`{s.name}` (OUT-OF-DOMAIN: {s.model})") for s in recipe.systems}
+    return ("\n## Enhancement strength sweep: in-domain and out-of-domain models\n\n"
+            "Cosine EER %, no score normalisation, output = s·SEED(e) + (1−s)·e; '+ centering': after subtracting "
+            "the mean of this corpus's clean training crops enhanced by the same model (first eval seed), as the "
+            f"main tables do. SEED rows: mean ± std over eval seeds {', '.join(map(str, recipe.eval_seeds))}; "
+            "relative changes are the summary's (mean over mismatched conditions of (system − reference) / "
+            "reference). The row at the recipe's own setting equals the main table's row.\n\n"
+            + render_sweep_md(sweep["rows"], sweep["summary"], recipe.conditions, notes))
+
+
+def read_stage_times(folder, tag=""):
+    """{stage: seconds} from the `.done.stageN[.TAG]` markers (`key=value` lines written by seed.sh):
+    stages 0-1 are shared, 2-6 carry the system tag when one is given."""
+    times = {}
+    for stage in range(7):
+        marker = Path(folder) / (f".done.stage{stage}" + (f".{tag}" if tag and stage >= 2 else ""))
+        if marker.is_file():
+            fields = dict(line.split("=", 1) for line in marker.read_text().split() if "=" in line)
+            if "seconds" in fields:
+                times[stage] = int(fields["seconds"])
+    return times
+
+
+def stage_times_section(times, report_seconds):
+    lines = ["", "## Stage wall times", "", "| stage | what | wall time |", "|---|---|---|"]
+    for stage, seconds in sorted(times.items()):
+        if stage != 6:
+            lines.append(f"| {stage} | {STAGE_NAMES.get(stage, '')} | {_hms(seconds)} |")
+    lines.append(f"| 6 | {STAGE_NAMES[6]} | {_hms(report_seconds)} (this report, without its DET plot) |")
+    return "\n".join(lines) + "\n"
+
+
+def _hms(seconds):
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min {s:02d} s" if m else f"{s} s"
+
+
+def _model_config(recipe):
+    main = recipe.system("seed")
+    cfg_file = Path(main.model) / "config.yaml"
+    return yaml.safe_load(cfg_file.read_text()) if cfg_file.is_file() else None
+
+
+def header_lines(args, argv, recipe, trials, env, seed_cfg):
+    lines = [f"# {args.title}", "",
+             f"Trials: `{args.trials}` — {trials.n_target} target / {trials.n_nontarget} non-target. "
+             "Enrolment is always the clean utterance; the test side is the condition's copy.",
+             f"Eval seeds (SEED rows are mean ± sample std over them): {', '.join(map(str, recipe.eval_seeds))}.",
+             "Centering control: baseline cosine after subtracting the mean of the clean training crops SEED "
+             "learns from (no model). Relative changes are (system − reference) / reference on EER.",
+             f"Produced by: `python -m seed.bin.make_report {' '.join(shlex.quote(a) for a in argv)}`",
+             f"Environment: Python {env['python']}, torch {env['packages'].get('torch')}, "
+             f"numpy {env['packages'].get('numpy')}, git {env['git_revision']}, {env['platform']}."]
+    if seed_cfg:
+        lines.append(f"SEED config: `{seed_cfg.get('name', '?')}` — train {json.dumps(seed_cfg.get('train', {}))}.")
+    lines.append("SEED systems (enhancement settings used at stage 4, from the recipe conf `"
+                 f"{recipe.config}` and the variants): "
+                 + "; ".join(f"`{s.name}` ({s.kind}{'' if s.kind != 'ood' else ': ' + s.model}) strength "
+                             f"{s.enhance['strength']:g}, t* {s.enhance['t']}" for s in recipe.systems) + ".")
+    return lines
 
 
 if __name__ == "__main__":

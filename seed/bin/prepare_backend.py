@@ -8,32 +8,53 @@
 Writes OUT/centering.scp (the clean training crops SEED learns from: the centering control's mean),
 OUT/plda/ (seed.bin.train_plda format) and OUT/cohort.{ark,scp} (speaker means of the labelled set).
 Run it on the extractor's embeddings for the baseline rows and on enhanced ones for SEED rows.
+
+Recipe stage 5 (one call for the baseline and every SEED system of stage 4's systems file; each SEED
+backend is trained on THIS corpus's sets enhanced by that system with the first eval seed):
+  python -m seed.bin.prepare_backend --systems exp/systems/T.json [--lda-dim 200]
 """
 import argparse
 import sys
 
 from seed.data import SeedDataError
-from seed.report.backend_prep import prepare_backend
+from seed.report.backend_prep import clear_backend, prepare_backend
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--embeddings-dir", required=True, help="folder with <set>/embedding.scp")
-    p.add_argument("--pairs", required=True, help="pairs file '<input_key> <target_key>' of the training copies")
-    p.add_argument("--pairs-set", required=True, help="set name of the training copies under --embeddings-dir")
-    p.add_argument("--labelled-set", required=True, help="set with speaker labels for PLDA and the cohort")
-    p.add_argument("--utt2spk", required=True, help="utt2spk of the labelled set")
+    p.add_argument("--systems", help="stage 4's systems file: prepare the baseline's and every system's backend "
+                                     "(replaces the five options below)")
+    p.add_argument("--embeddings-dir", help="folder with <set>/embedding.scp")
+    p.add_argument("--pairs", help="pairs file '<input_key> <target_key>' of the training copies")
+    p.add_argument("--pairs-set", help="set name of the training copies under --embeddings-dir")
+    p.add_argument("--labelled-set", help="set with speaker labels for PLDA and the cohort")
+    p.add_argument("--utt2spk", help="utt2spk of the labelled set")
     p.add_argument("--lda-dim", type=int, default=0, help="LDA dimension before PLDA (0: no LDA)")
-    p.add_argument("--out-dir", required=True)
+    p.add_argument("--out-dir")
     args = p.parse_args(argv)
+    single = ("embeddings_dir", "pairs", "pairs_set", "labelled_set", "utt2spk", "out_dir")
+    if not args.systems and any(getattr(args, k) is None for k in single):
+        p.error("give --systems, or all of --embeddings-dir --pairs --pairs-set --labelled-set --utt2spk --out-dir")
     try:
-        info = prepare_backend(args.embeddings_dir, args.pairs, args.pairs_set, args.labelled_set, args.utt2spk,
-                               args.out_dir, args.lda_dim)
+        jobs = backend_jobs(args) if args.systems else [tuple(getattr(args, k) for k in single)]
+        for *_, out in jobs:   # every backend first: a failure in one leaves no stale other looking usable
+            clear_backend(out)
+        for emb, pairs, pairs_set, labelled, utt2spk, out in jobs:
+            info = prepare_backend(emb, pairs, pairs_set, labelled, utt2spk, out, args.lda_dim)
+            print(f"prepare_backend: {out}: " + ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)
     except (SeedDataError, ValueError) as e:
         print(f"prepare_backend: {e}", file=sys.stderr)
         return 1
-    print(f"prepare_backend: {args.out_dir}: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     return 0
+
+
+def backend_jobs(args):
+    """(embeddings dir, pairs, pairs set, labelled set, utt2spk, out dir) for the baseline and each system."""
+    from seed.recipe.systems import RecipeSystems
+    r = RecipeSystems.read(args.systems)
+    common = (r.pairs_file, r.pairs_set, r.labelled_set, r.utt2spk)
+    return [(r.embed_dir, *common, r.baseline_backend_dir)] + \
+        [(s.seed_dir(r.first_seed), *common, s.backend_dir) for s in r.systems]
 
 
 if __name__ == "__main__":

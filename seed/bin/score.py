@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from seed.backend.trial_scorer import CROP_SCORES, SCORING_DEFAULTS
+
 
 def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,11 +33,13 @@ def build_parser():
     p.add_argument("--norm", choices=("none", "snorm", "asnorm"), default="none",
                    help="score normalisation against --cohort-scp (default none)")
     p.add_argument("--cohort-scp", help="cohort embeddings for --norm (typically training-speaker means)")
-    p.add_argument("--top-k", type=int, default=300,
-                   help="AS-norm: cohort scores kept per side (default 300, as WeSpeaker; ESPnet uses 500)")
-    p.add_argument("--std-ddof", type=int, choices=(0, 1), default=0,
-                   help="cohort std: 0 = population (WeSpeaker, default), 1 = sample (ESPnet's torch.std)")
-    p.add_argument("--crop-score", choices=("distance", "mean"), default="distance",
+    p.add_argument("--top-k", type=int, default=SCORING_DEFAULTS["top_k"],
+                   help=f"AS-norm: cohort scores kept per side (default {SCORING_DEFAULTS['top_k']}, as WeSpeaker; "
+                        "ESPnet uses 500)")
+    p.add_argument("--std-ddof", type=int, choices=(0, 1), default=SCORING_DEFAULTS["std_ddof"],
+                   help="cohort std: 0 = population (WeSpeaker), 1 = sample (ESPnet's torch.std); "
+                        f"default {SCORING_DEFAULTS['std_ddof']}")
+    p.add_argument("--crop-score", choices=CROP_SCORES, default=SCORING_DEFAULTS["crop_score"],
                    help="cosine back-end with per-crop embeddings: 'distance' = -mean pairwise Euclidean "
                         "distance of L2-normalised crops (ESPnet, default), 'mean' = cosine of the crop mean")
     p.add_argument("--precision", type=int, default=6, help="decimals written per score (default 6)")
@@ -81,36 +85,28 @@ def main(argv=None):
     if args.top_k < 1:
         p.error("--top-k must be >= 1")
 
-    from seed.backend import (CosineScorer, CropDistanceScorer, EmbeddingSet, PldaBackend, PldaScorer,
-                              mean_embedding, normalize_scores, score_pairs, trial_rows)
+    from seed.backend import EmbeddingSet, PldaBackend, mean_embedding
+    from seed.backend.trial_scorer import TrialScorer
     from seed.data import SeedDataError, read_trials
     from seed.metrics import write_scores
 
     try:
         trials = read_trials(args.trials)
         enroll, test = _load_sets(args, trials)
+        cohort = EmbeddingSet.from_scp(args.cohort_scp) if args.norm != "none" else None
+        norm_options = {"cohort": cohort, "top_k": args.top_k, "std_ddof": args.std_ddof}
         if args.backend == "plda":
-            scorer = PldaScorer(PldaBackend.load(args.plda_dir))
+            scorer = TrialScorer.plda(PldaBackend.load(args.plda_dir), **norm_options)
         else:
             mean = mean_embedding(EmbeddingSet.from_scp(args.mean_scp)) if args.mean_scp else None
-            crops = enroll.is_multicrop or test.is_multicrop
-            scorer = CropDistanceScorer(mean) if crops and args.crop_score == "distance" else CosineScorer(mean)
-        ie, it = trial_rows(trials, enroll, test)
-        a = scorer.prepare(enroll)
-        b = a if test is enroll else scorer.prepare(test)
-        scores = score_pairs(scorer, a, b, ie, it)
-        norm_note = ""
-        if args.norm != "none":
-            cohort = scorer.prepare(EmbeddingSet.from_scp(args.cohort_scp))
-            scores = normalize_scores(scorer, scores, a, b, ie, it, cohort, method=args.norm, top_k=args.top_k,
-                                      ddof=args.std_ddof, enroll_keys=enroll.keys, test_keys=test.keys)
-            k = len(cohort) if args.norm == "snorm" else min(args.top_k, len(cohort))
-            norm_note = f", {args.norm} (top {k} of {len(cohort)} cohort)"
+            scorer = TrialScorer.cosine(enroll.is_multicrop or test.is_multicrop, mean, args.crop_score,
+                                        **norm_options)
+        scores = scorer.score(trials, enroll, test, args.norm)
         write_scores(args.out, trials.enroll, trials.test, scores, precision=args.precision)
     except (SeedDataError, ValueError) as e:
         print(f"score: {e}", file=sys.stderr)
         return 1
-    print(f"score: {len(trials)} trials, {args.backend} ({scorer.name}){norm_note}: {args.out}")
+    print(f"score: {len(trials)} trials, {args.backend} ({scorer.describe(args.norm)}): {args.out}")
     return 0
 
 

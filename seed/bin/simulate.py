@@ -23,52 +23,10 @@ from seed.simulate.augment import Pools
 from seed.simulate.condition_set import merge_condition, run_condition_shard
 from seed.simulate.conditions import CONDITION_HELP, parse_condition
 from seed.simulate.inputs import input_paths
-from seed.simulate.outputs import AUDIO_FORMATS, prepare_out_dir, write_shard
-from seed.simulate.pools import ROOM_CLASSES, NOISE_CATEGORIES, assert_disjoint, read_pool_list
+from seed.simulate.outputs import AUDIO_FORMATS, invalidate_out_dir, prepare_out_dir, write_shard
+from seed.simulate.pools import check_excluded
 
 MODULE = "seed.bin.simulate"
-
-
-# --- job helpers shared by the simulation entry points (make_pairs, simulate_rirs) ---------------
-
-def add_job_options(parser):
-    parser.add_argument("--nj", type=int, default=1, help="number of parallel jobs (default 1)")
-    parser.add_argument("--job-id", type=int, default=None,
-                        help="process only shard J of --nj and leave it in OUT/.shards (set by the "
-                             "dispatcher; not for direct use)")
-    parser.add_argument("--cmd", default=None,
-                        help="job runner, e.g. 'utils/run.pl' or 'utils/slurm.pl --mem 4G' (default: the "
-                             "repository's utils/run.pl; with --nj 1 and no --cmd the work runs in this process)")
-
-
-def check_job_options(parser, args):
-    if args.nj < 1:
-        parser.error("--nj must be at least 1")
-    if args.job_id is not None and not 1 <= args.job_id <= args.nj:
-        parser.error(f"--job-id {args.job_id} outside 1..{args.nj}")
-
-
-def run_sharded(args, argv, module, step, keys, out_dir, run_shard):
-    """Run `run_shard(keys_of_shard, job_id)` for this job, in-process (nj=1, no --cmd), or for
-    JOB=1..nj through --cmd with logs OUT/log/<step>.JOB.log. True when the caller must merge."""
-    if args.job_id is not None:
-        run_shard(jobs.shard(keys, args.nj, args.job_id), args.job_id)
-        return False
-    if args.nj == 1 and args.cmd is None:
-        run_shard(list(keys), 1)
-    else:
-        jobs.dispatch(args.cmd, args.nj, str(Path(out_dir) / "log" / f"{step}.JOB.log"), module, list(argv))
-    return True
-
-
-def check_excluded(pool_lists, exclude_lists):
-    """Every file of the pools must be absent from the excluded lists (e.g. SEED's training pools)."""
-    allowed = NOISE_CATEGORIES + ROOM_CLASSES
-    for ex in exclude_lists:
-        excluded = read_pool_list(ex, allowed)
-        for lst in pool_lists:
-            if lst:
-                assert_disjoint(excluded, read_pool_list(lst, allowed), names=(f"excluded {ex}", str(lst)))
 
 
 def abspath(p):
@@ -101,20 +59,21 @@ def build_parser():
     p.add_argument("--exclude-pool", action="append", default=[], metavar="LIST",
                    help="pool list whose files must not appear in --noise-list/--rir-list, e.g. the "
                         "training pools (repeatable)")
-    add_job_options(p)
+    jobs.add_job_options(p, shard_dir="OUT/.shards")
     return p
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_job_options(parser, args)
+    args = jobs.parse_args(parser, argv)
     try:
         recipe = parse_condition(args.condition)
     except ValueError as e:
         parser.error(str(e))
     try:
+        if args.job_id is None:
+            invalidate_out_dir(args.out_dir, args.data_dir)
         data = validate_data_dir(args.data_dir)
         needs_noise = recipe.additive is not None and not (recipe.additive.category == "speech" and args.babble_dir)
         if needs_noise and not args.noise_list:
@@ -133,13 +92,13 @@ def main(argv=None):
         if args.job_id is None:
             prepare_out_dir(out_dir, input_paths(data))
 
-        def run_shard(utts, job_id):
+        def run_shard(job_id):
             records, skipped = run_condition_shard(
-                data, utts, recipe, pools, out_dir, args.seed, args.sample_rate, args.on_bad_input,
-                desc=f"{recipe.name} job {job_id}/{args.nj}", audio_format=args.audio_format)
+                data, jobs.shard(data.utts, args.nj, job_id), recipe, pools, out_dir, args.seed, args.sample_rate,
+                args.on_bad_input, desc=f"{recipe.name} job {job_id}/{args.nj}", audio_format=args.audio_format)
             write_shard(out_dir, job_id, records, skipped)
 
-        if not run_sharded(args, argv, MODULE, "simulate", data.utts, out_dir, run_shard):
+        if not jobs.run_sharded(args, argv, MODULE, jobs.log_pattern(out_dir, "simulate"), run_shard):
             return 0
         settings = {"step": "simulate", "condition": recipe.name, "recipe": recipe.describe(), "seed": args.seed,
                     "sample_rate": args.sample_rate, "data_dir": abspath(args.data_dir),

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from seed import jobs
-from seed.bin.simulate import add_job_options, check_job_options, run_sharded
 from seed.data import SeedDataError
+from seed.data.outputs import remove_outputs
 from seed.simulate.outputs import SHARD_DIR, write_shard
 from seed.simulate.pools import scan_rirs_noises, write_pool_list
 from seed.simulate.rir_corpus import class_dirs, merge_rirs, room_tasks, run_rir_shard, task_key
@@ -42,15 +42,14 @@ def build_parser():
     p.add_argument("--n-rays", type=int, default=RirSimConfig.n_rays,
                    help=f"rays of the late-tail ray tracer (default {RirSimConfig.n_rays})")
     p.add_argument("--list-out", default=None, help="pool list to write (default OUT/rir.list)")
-    add_job_options(p)
+    jobs.add_job_options(p, shard_dir="OUT/.shards")
     return p
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    check_job_options(parser, args)
+    args = jobs.parse_args(parser, argv)
     if args.num_rooms < 1 or args.rirs_per_room < 1:
         parser.error("--num-rooms and --rirs-per-room must be positive")
     ranges = {c: tuple(getattr(args, f"rt60_{c}")) for c in DEFAULT_RT60}
@@ -61,27 +60,26 @@ def main(argv=None):
     out_dir = Path(args.out_dir)
     tasks = room_tasks(args.room_classes, args.num_rooms)
     by_key = {task_key(t): t for t in tasks}
+    list_out = Path(args.list_out) if args.list_out else out_dir / "rir.list"
     try:
-        if args.job_id is None:
-            import shutil
-            for d in class_dirs(out_dir, args.room_classes):
-                if d.is_dir():
-                    shutil.rmtree(d)
-            shutil.rmtree(out_dir / SHARD_DIR, ignore_errors=True)
+        if args.job_id is None:   # the list first: it must never name RIRs that are being replaced
+            remove_outputs(list_out.parent, [list_out.name])
+            remove_outputs(out_dir, [d.relative_to(out_dir) for d in class_dirs(out_dir, args.room_classes)]
+                           + [SHARD_DIR])
             out_dir.mkdir(parents=True, exist_ok=True)
 
-        def run_shard(keys, job_id):
-            records = run_rir_shard([by_key[k] for k in keys], args.rirs_per_room, args.seed, ranges, out_dir, cfg)
+        def run_shard(job_id):
+            tasks_of_job = [by_key[k] for k in jobs.shard(by_key, args.nj, job_id)]
+            records = run_rir_shard(tasks_of_job, args.rirs_per_room, args.seed, ranges, out_dir, cfg)
             write_shard(out_dir, job_id, records, [])
 
-        if not run_sharded(args, argv, MODULE, "simulate_rirs", list(by_key), out_dir, run_shard):
+        if not jobs.run_sharded(args, argv, MODULE, jobs.log_pattern(out_dir, "simulate_rirs"), run_shard):
             return 0
         settings = {"step": "simulate_rirs", "seed": args.seed, "rt60_ranges": {c: list(ranges[c])
                     for c in args.room_classes}, "num_rooms": args.num_rooms, "rirs_per_room": args.rirs_per_room,
                     "config": dataclasses.asdict(cfg), "method": "pyroomacoustics ShoeBox, image method up to the "
                     "order complete for early_ms + ray-traced tail; absorption calibrated on measured T30"}
         n = merge_rirs(out_dir, args.nj, args.room_classes, settings)
-        list_out = Path(args.list_out) if args.list_out else out_dir / "rir.list"
         write_pool_list(list_out, [e for e in scan_rirs_noises(out_dir) if e.category != "real"])
     except (SeedDataError, RirSimulationError, jobs.JobFailed) as e:
         print(f"simulate_rirs: {e}", file=sys.stderr)

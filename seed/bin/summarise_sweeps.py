@@ -1,12 +1,15 @@
-"""One table over several strength sweeps (seed.bin.sweep_enhance --json): protocol × variant.
+"""One table over several strength sweeps: protocol × variant.
 
-  python -m seed.bin.summarise_sweeps "in-domain LibriSpeech=egs/librispeech/seed1/exp_ci/results/X/sweep_seed.json" \\
-      "OOD mini→LibriSpeech=egs/librispeech/seed1/exp_ci/results/X/sweep_mini.json" [--md OUT.md]
+  python -m seed.bin.summarise_sweeps "in-domain LibriSpeech=egs/librispeech/seed1/exp_ci/results/X/results.json" \\
+      "OOD mini→LibriSpeech=egs/librispeech/seed1/exp_ci/results/X/results.json@mini" [--md OUT.md]
 
-Per row: clean EER (and minDCF@0.01), the mean EER over the mismatched conditions with its change
-relative to the baseline's mean, the mismatched conditions where the variant is worse than the baseline
-(EER), and how many it wins against the centering control (EER). This is how the default strength of
-the recipes was chosen: it must be safe out of domain, not only in domain.
+Each argument is NAME=FILE[@MODEL]: FILE is a recipe's results.json (its stage-6 sweep; MODEL picks the
+swept model, default `seed`, the recipe's own) or a `seed.bin.sweep_enhance --json` file. Per row: clean
+EER (and minDCF@0.01), the mean relative EER change over the mismatched conditions against the baseline
+and against the centering control (the summary's definition, as in RESULTS.md), the mismatched
+conditions where the variant is worse than the baseline (EER), and how many it wins against the centering
+control (EER). This is how the default strength of the recipes was chosen: it must be safe out of
+domain, not only in domain.
 """
 import argparse
 import json
@@ -15,42 +18,65 @@ import sys
 from seed.data import atomic_write
 
 
-def summarise(name, sweep):
-    rows = sweep["rows"]
-    base, centre = rows[0], rows[1]
-    out = []
-    for r in rows:
-        pc = r["per_condition"]
-        mism = [c for c in pc if c != "clean"]
-        rel = 100.0 * (r["mismatched_mean_eer"] - base["mismatched_mean_eer"]) / base["mismatched_mean_eer"]
-        worse = [c for c in mism if pc[c]["eer"] > base["per_condition"][c]["eer"]]
-        wins = sum(pc[c]["eer"] < centre["per_condition"][c]["eer"] for c in mism)
-        variant = r["system"] if "strength" not in r else f"{r['system']} s={r['strength']} t*={r['t']}"
-        out.append(f"| {name} | {variant} | {r['clean_eer']:.2f} / {r['clean_min_dcf_p0.01']:.3f} | "
-                   f"{r['mismatched_mean_eer']:.2f} ({rel:+.1f} %) | {', '.join(worse) or 'none'} | "
-                   f"{wins}/{len(mism)} |")
+def _rel(v):
+    return "–" if v is None else f"{v:+.1f} %"
+
+
+def summarise(name, sweep, model="seed"):
+    """Table lines of one sweep ({rows, summary}: sweep_enhance --json, or results.json's `sweep`)."""
+    idx = {(r["condition"], r["system"]): r for r in sweep["rows"]
+           if (r["backend"], r["norm"]) == ("cosine", "none")}
+    conditions = list(dict.fromkeys(r["condition"] for r in sweep["rows"]))
+    mism = [c for c in conditions if c != "clean"]
+    entries = [s for s in sweep["summary"] if s.get("model", "seed") == model]
+    if not entries:
+        raise KeyError(f"no swept model '{model}'")
+
+    def line(label, system, summ=None):
+        clean = idx[("clean", system)]
+        worse = [c for c in mism if idx[(c, system)]["eer"] > idx[(c, "baseline")]["eer"]]
+        wins = sum(idx[(c, system)]["eer"] < idx[(c, "centering")]["eer"] for c in mism)
+        return (f"| {name} | {label} | {clean['eer']:.2f} / {clean['min_dcf_p0.01']:.3f} | "
+                f"{_rel(summ and summ['mean_rel_eer_change_mismatched'])} | "
+                f"{_rel(summ and summ['mean_rel_eer_change_vs_centering_mismatched'])} | "
+                f"{', '.join(worse) or 'none'} | {wins}/{len(mism)} |")
+
+    out = [line("baseline", "baseline"), line("centering control", "centering")]
+    for s in sorted(entries, key=lambda s: (s["strength"], s["t"], s["centered"])):
+        label = f"s={s['strength']:g} t*={s['t']}" + (" + centering" if s["centered"] else "")
+        out.append(line(label, s["system"], s))
     return out
+
+
+def load_sweep(path):
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    sweep = data["sweep"] if "sweep" in data else data      # results.json, or a sweep_enhance --json file
+    if not sweep or "rows" not in sweep:
+        raise KeyError("no sweep in this file (was stage 6 run with --sweep-strengths?)")
+    return sweep
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m seed.bin.summarise_sweeps", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("sweeps", nargs="+", metavar="NAME=SWEEP.json")
+    p.add_argument("sweeps", nargs="+", metavar="NAME=FILE[@MODEL]")
     p.add_argument("--md", help="also write the table to this file")
     args = p.parse_args(argv)
-    lines = ["| protocol | variant | clean EER % / minDCF@0.01 | mismatched mean EER % (vs baseline) "
-             "| mismatched conditions worse than baseline | beats centering (EER) |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| protocol | variant | clean EER % / minDCF@0.01 | mean rel. EER change, mismatched: vs baseline "
+             "| vs centering control | mismatched conditions worse than baseline | beats centering (EER) |",
+             "|---|---|---|---|---|---|---|"]
     for item in args.sweeps:
-        name, sep, path = item.partition("=")
-        if not sep:
-            print(f"summarise_sweeps: '{item}': expected NAME=SWEEP.json", file=sys.stderr)
+        name, sep, spec = item.partition("=")
+        path, at, model = spec.rpartition("@") if "@" in spec else (spec, "", "seed")
+        if not sep or not path:
+            print(f"summarise_sweeps: '{item}': expected NAME=FILE[@MODEL]", file=sys.stderr)
             return 1
         try:
-            with open(path, encoding="utf-8") as f:
-                lines += summarise(name, json.load(f))
+            lines += summarise(name, load_sweep(path), model or "seed")
         except (OSError, ValueError, KeyError, IndexError) as e:
-            print(f"summarise_sweeps: {path}: not a sweep_enhance --json file ({e})", file=sys.stderr)
+            print(f"summarise_sweeps: {path}: not a sweep (results.json or sweep_enhance --json): {e}",
+                  file=sys.stderr)
             return 1
     md = "\n".join(lines) + "\n"
     print(md, end="")

@@ -5,7 +5,7 @@
 
 Writes OUT_DIR/plda.npz (all arrays), OUT_DIR/plda.txt (the PLDA stage in Kaldi text form) and,
 last, OUT_DIR/config.yaml (options, training summary, checksum); a folder without config.yaml is
-incomplete.  Per-crop embeddings (matrices) are averaged to one vector per utterance.  Every
+incomplete, and a previous back-end in OUT_DIR is removed before the inputs are even read.  Per-crop embeddings (matrices) are averaged to one vector per utterance.  Every
 utterance of --scp needs a speaker in --utt2spk, and every utterance of --utt2spk an embedding
 (unless --allow-partial).
 """
@@ -38,9 +38,11 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     from seed.backend import EmbeddingSet, PldaBackend
+    from seed.backend.plda_backend import clear_plda_dir
     from seed.data import SeedDataError, read_kv
 
     try:
+        clear_plda_dir(args.out_dir)   # first: a run that fails below must not leave the old back-end usable
         utt2spk = read_kv(args.utt2spk)
         emb = EmbeddingSet.from_scp(args.scp)
         missing_spk = [k for k in emb.keys if k not in utt2spk]

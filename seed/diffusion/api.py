@@ -59,6 +59,17 @@ class SEED:
     def dim(self) -> int:
         return self.model.dim
 
+    def with_enhance_options(self, section: dict) -> "SEED":
+        """The same network with another complete `enhance:` section (validated): what a recipe's
+        conf says at enhancement time, instead of what was saved with the checkpoint."""
+        import copy
+        config = merge_config({**{k: v for k, v in self.config.items() if k != "name"}, "enhance": dict(section)},
+                              source=str(self.checkpoint_path))
+        config["name"] = self.config.get("name")
+        other = copy.copy(self)
+        other.config = config
+        return other
+
     def options(self, **overrides) -> EnhanceOptions:
         """The config's enhancement options with any non-None overrides applied."""
         return EnhanceOptions.from_config(self.config["enhance"], **overrides)

@@ -21,43 +21,65 @@ def source_meta(in_scp) -> dict:
     return {}
 
 
-def enhance_scp(model, in_scp, out_dir, seed: int = 0, **overrides) -> dict:
-    """Enhance every embedding of `in_scp` with a loaded `SEED` model; returns the meta written.
-
-    `overrides` (t, zero_noise, ddim_steps, batch_size, strength) replace the model config's enhancement
-    options. meta.yaml is removed first and written last, so a failed run leaves no folder that
-    looks complete.
-    """
-    from seed.data import EmbeddingWriter, SeedDataError, atomic_write, load_embedding_dict
-    from seed.provenance import environment_info
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "meta.yaml").unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    table = load_embedding_dict(in_scp)
+def flatten_table(table: dict, dim: int, source) -> tuple:
+    """(keys, shapes, rows [R, dim]) of a key -> vector / crop-matrix table, rows in key order: the
+    order that fixes each row's enhancement noise (seed.diffusion.enhance)."""
+    from seed.data import SeedDataError
     if not table:
-        raise SeedDataError(in_scp, "no embeddings")
+        raise SeedDataError(source, "no embeddings")
     keys = list(table)
     shapes = []
     for k in keys:
         a = table[k]
-        if a.ndim not in (1, 2) or a.shape[-1] != model.dim:
-            raise SeedDataError(in_scp, f"shape {a.shape} does not end in the model dimension "
-                                f"{model.dim}", key=k)
+        if a.ndim not in (1, 2) or a.shape[-1] != dim:
+            raise SeedDataError(source, f"shape {a.shape} does not end in the model dimension {dim}", key=k)
         shapes.append(a.shape)
-    rows = np.concatenate([table[k].reshape(-1, model.dim) for k in keys])
-    del table
+    return keys, shapes, np.concatenate([table[k].reshape(-1, dim) for k in keys])
+
+
+def unflatten_rows(keys, shapes, rows):
+    """(key, array of its original shape) pairs back from `flatten_table`'s row order."""
+    start = 0
+    for key, shape in zip(keys, shapes):
+        n = int(np.prod(shape[:-1])) if len(shape) == 2 else 1
+        yield key, rows[start: start + n].reshape(shape)
+        start += n
+
+
+def enhance_table(model, table: dict, seed: int = 0, source="<memory>", **overrides) -> dict:
+    """Enhanced copy of a whole table, in memory: exactly what `enhance_scp` writes for the same table
+    (same row order, so the same noise), e.g. for the strength sweep."""
+    keys, shapes, rows = flatten_table(table, model.dim, source)
+    enhanced = model.enhancer(**overrides).enhance_rows(rows, seed=seed)
+    return dict(unflatten_rows(keys, shapes, enhanced))
+
+
+def enhance_scp(model, in_scp, out_dir, seed: int = 0, **overrides) -> dict:
+    """Enhance every embedding of `in_scp` with a loaded `SEED` model; returns the meta written.
+
+    `overrides` (t, zero_noise, ddim_steps, batch_size, strength) replace the model config's enhancement
+    options. A previous embedding.scp, embedding.ark and meta.yaml are removed before anything else
+    (meta.yaml is written last), so a failed run leaves no result that a scorer could still read.
+    """
+    from seed.data import EmbeddingWriter, SeedDataError, atomic_write, load_embedding_dict
+    from seed.data.outputs import remove_outputs
+    from seed.provenance import environment_info
+
+    out_dir = Path(out_dir)
+    if Path(in_scp).resolve().parent == out_dir.resolve():
+        raise SeedDataError(in_scp, f"input lies in the output folder {out_dir}, whose previous result is "
+                            "removed first; choose another output folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_outputs(out_dir)
+    t0 = time.perf_counter()
+    keys, shapes, rows = flatten_table(load_embedding_dict(in_scp), model.dim, in_scp)
     t_load = time.perf_counter() - t0
     enhancer = model.enhancer(**overrides)
     enhanced = enhancer.enhance_rows(rows, seed=seed)
     t_enh = time.perf_counter() - t0 - t_load
     with EmbeddingWriter(out_dir / "embedding.ark", out_dir / "embedding.scp") as writer:
-        start = 0
-        for key, shape in zip(keys, shapes):
-            n = int(np.prod(shape[:-1])) if len(shape) == 2 else 1
-            writer.write(key, enhanced[start: start + n].reshape(shape))
-            start += n
+        for key, value in unflatten_rows(keys, shapes, enhanced):
+            writer.write(key, value)
     rows_per_utt = sorted({1 if len(s) == 1 else s[0] for s in shapes})
     opts = enhancer.options
     src = source_meta(in_scp)

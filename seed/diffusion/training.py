@@ -7,9 +7,13 @@ Design for speed and exact reproducibility:
   noise from a generator seeded by (seed, step), drawn for the whole global batch; a DDP rank uses
   its contiguous slice. So N ranks reproduce the single-process run on the same global batch, and a
   run resumed from `last.pt` (at any step) continues exactly as if never stopped.
+A checkpoint records what it was trained on by content: the pairs file's hash and a sha256 of the
+embedding values (keys and float32 rows in key order), so resuming on other values under the same
+keys is refused instead of silently continuing (or reporting "nothing to do") on data it never saw.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -47,6 +51,8 @@ class TrainingData:
     targets: torch.Tensor      # [N] rows of x0
     pairs_sha256: str
     raw_norm_mean: float       # mean ‖e‖ of the extracted embeddings (seed-method.md §5 asks to log it)
+    embeddings_sha256: str | None = None   # keys + raw float32 values in key order (embeddings_digest);
+    #                                        None (built by hand) makes the checkpoint unresumable
 
     @property
     def dim(self) -> int:
@@ -55,6 +61,14 @@ class TrainingData:
     @property
     def num_pairs(self) -> int:
         return self.inputs.shape[0]
+
+
+def embeddings_digest(keys, matrix: np.ndarray) -> str:
+    """sha256 of the keys and the float32 rows in key order: what a checkpoint was trained on."""
+    h = hashlib.sha256()
+    h.update("\n".join(keys).encode("utf-8") + b"\n")
+    h.update(np.ascontiguousarray(matrix, dtype="<f4").tobytes())
+    return h.hexdigest()
 
 
 def load_training_data(embeddings_scp, pairs_path, train_scale: str, device) -> TrainingData:
@@ -76,7 +90,7 @@ def load_training_data(embeddings_scp, pairs_path, train_scale: str, device) -> 
     return TrainingData(keys=list(keys), embeddings=emb.to(device),
                         inputs=torch.from_numpy(inputs).to(device),
                         targets=torch.from_numpy(targets).to(device), pairs_sha256=sha,
-                        raw_norm_mean=float(norms.mean()))
+                        embeddings_sha256=embeddings_digest(keys, matrix), raw_norm_mean=float(norms.mean()))
 
 
 def epoch_permutation(seed: int, epoch: int, n: int, device) -> torch.Tensor:
@@ -141,6 +155,7 @@ class Trainer:
                    "num_parameters": count_parameters(self.model),
                    "data": {"num_pairs": self.data.num_pairs, "num_embeddings": len(self.data.keys),
                             "pairs_sha256": self.data.pairs_sha256,
+                            "embeddings_sha256": self.data.embeddings_sha256,
                             "raw_norm_mean": self.data.raw_norm_mean, **self.inputs_desc}}
         if full:
             payload.update(
@@ -152,6 +167,10 @@ class Trainer:
         """Continue from `last.pt`; refuses a checkpoint made with another config or other data."""
         # On CPU first: RNG states must stay CPU tensors; load_state_dict moves the rest.
         ckpt = load_checkpoint(path, map_location="cpu")
+        embeddings = self.inputs_desc.get("embeddings", "the embeddings")
+        if ckpt.get("dim") != self.data.dim:
+            raise ValueError(f"{path}: checkpoint was trained on {ckpt.get('dim')}-dimensional embeddings, "
+                             f"{embeddings} has {self.data.dim}; use --overwrite to start again")
         old, new = ckpt["config"], self.cfg
         for section, values in new.items():
             if not isinstance(values, dict):
@@ -164,8 +183,14 @@ class Trainer:
         data = ckpt["data"]
         if (data["pairs_sha256"], data["num_embeddings"]) != (self.data.pairs_sha256,
                                                               len(self.data.keys)):
-            raise ValueError(f"{path}: was trained on other pairs/embeddings; use --overwrite to "
-                             f"start again")
+            raise ValueError(f"{path}: was trained on other pairs/embeddings than "
+                             f"{self.inputs_desc.get('pairs', 'the pairs')} and {embeddings}; use --overwrite "
+                             f"to start again")
+        if data.get("embeddings_sha256") != self.data.embeddings_sha256:
+            what = ("records no fingerprint of its embedding values (made by an older version)"
+                    if data.get("embeddings_sha256") is None else
+                    f"was trained on other embedding values than {embeddings} (same keys, sha256 differs)")
+            raise ValueError(f"{path}: {what}; use --overwrite to start again")
         self.model.load_state_dict(ckpt["model"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
         self.step, self.best, self.history = ckpt["step"], ckpt["best"], ckpt["history"]

@@ -5,13 +5,18 @@
   unlabelled data and no model, so any gain SEED claims must be on top of it.
 - `plda/`: two-covariance PLDA (+ optional LDA) on a labelled set.
 - `cohort.{ark,scp}`: per-speaker mean embeddings of the labelled set, the AS-norm cohort.
+All three are removed before anything is computed, so a failed rerun leaves none of the old ones.
 """
 from pathlib import Path
 
 import numpy as np
 
 from seed.backend import PldaBackend
+from seed.backend.plda_backend import clear_plda_dir
 from seed.data import SeedDataError, atomic_write, c_sorted, load_embeddings, read_kv, write_embeddings
+from seed.data.outputs import remove_outputs
+
+OUTPUTS = ("centering.scp", "cohort.scp", "cohort.ark")
 
 
 def targets_of_pairs(pairs_file):
@@ -52,9 +57,16 @@ def speaker_means(x, spk, n_speakers):
     return (sums / counts).astype(np.float32)
 
 
+def clear_backend(out_dir):
+    """Remove a previous backend (centering.scp, cohort.*, plda/'s files) from out_dir."""
+    remove_outputs(out_dir, OUTPUTS)
+    clear_plda_dir(Path(out_dir) / "plda")
+
+
 def prepare_backend(embeddings_dir, pairs_file, pairs_set, labelled_set, utt2spk_file, out_dir, lda_dim=0):
     """Write centering.scp, plda/ and cohort.{ark,scp} under out_dir; returns a summary dict."""
     embeddings_dir, out_dir = Path(embeddings_dir), Path(out_dir)
+    clear_backend(out_dir)          # first, so a failure below leaves no previous backend behind
     out_dir.mkdir(parents=True, exist_ok=True)
     n_center = write_centering_scp(embeddings_dir / pairs_set / "embedding.scp", pairs_file,
                                    out_dir / "centering.scp")

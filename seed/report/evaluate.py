@@ -1,34 +1,31 @@
-"""Stage 6: score every (system, backend, norm, condition) in one process and collect metrics.
+"""Stage 6: score every (system, backend, norm, condition) through the one `TrialScorer`.
 
 Systems:
 - `baseline`: the extractor's embeddings, scored as they are;
 - `centering`: cosine after subtracting the mean of SEED's clean training crops (a free,
   unsupervised control; PLDA centres by itself, so it has cosine rows only);
-- `seed`: enhanced embeddings (enrolment and test alike), one run per eval seed;
-- extra named systems (e.g. research variants) given as folders of enhanced embeddings.
+- `seed` and every other SEED system of the systems file: enhanced embeddings (enrolment and test
+  alike), one run per eval seed, plus `<name>_centered` (cosine after subtracting the mean of the
+  enhanced clean training crops);
+- `EnhancedSystem`: SEED with other enhancement options, enhanced in memory exactly as stage 4 does
+  (the whole set's scp in file order, so the same (model, seed, set) draws the same noise) — the
+  strength sweep.
 The enrolment side of every trial is the clean test set; the test side is the condition's copy
 (same utterance ids). Each system's enrolment rows and cohort are prepared once.
 """
+from __future__ import annotations
+
 import dataclasses
 from pathlib import Path
 
 import numpy as np
 
-from seed.backend import (CosineScorer, CropDistanceScorer, EmbeddingSet, PldaBackend, PldaScorer, mean_embedding,
-                          normalize_scores, score_pairs, trial_rows)
-from seed.data import SeedDataError
+from seed.backend import EmbeddingSet, PldaBackend, mean_embedding
+from seed.backend.trial_scorer import TrialScorer
+from seed.data import SeedDataError, load_embedding_dict
 from seed.metrics import compute_metrics, write_scores
 
 CLEAN = "clean"
-
-
-@dataclasses.dataclass
-class System:
-    name: str              # baseline, centering, seed, or a variant name
-    embed_dir: Path        # folder with <set>/embedding.scp
-    backend_dir: Path      # folder with plda/, cohort.scp, centering.scp
-    eval_seed: int = None  # for stochastic systems
-    centering: bool = False
 
 
 def set_name(test_set, condition):
@@ -42,43 +39,94 @@ def _scp(folder, name):
     return p
 
 
-def make_scorer(system, backend, multicrop):
+@dataclasses.dataclass
+class System:
+    """A family of report rows: where its embeddings and its backend come from."""
+    name: str              # baseline, centering, seed, a variant / OOD name, or X_centered
+    embed_dir: Path        # folder with <set>/embedding.scp
+    backend_dir: Path      # folder with plda/, cohort.scp, centering.scp
+    eval_seed: int = None  # for stochastic systems
+    centering: bool = False
+    centering_scp: Path = None  # the centering set (default: backend_dir/centering.scp)
+
+    def embeddings(self, name, keys) -> EmbeddingSet:
+        return EmbeddingSet.from_scp(_scp(self.embed_dir, name), keys=keys)
+
+    def centering_mean(self) -> np.ndarray:
+        scp = self.centering_scp or Path(self.backend_dir) / "centering.scp"
+        return mean_embedding(EmbeddingSet.from_scp(scp))
+
+    def plda(self) -> PldaBackend:
+        return PldaBackend.load(Path(self.backend_dir) / "plda")
+
+    def cohort(self) -> EmbeddingSet:
+        return EmbeddingSet.from_scp(Path(self.backend_dir) / "cohort.scp")
+
+
+class EnhancedSystem(System):
+    """SEED with given enhancement options, computed in memory from the extractor's embeddings
+    exactly as stage 4 computes them (a whole scp, in file order); its centering mean is that of
+    `centering_keys` in `centering_scp` enhanced with the first eval seed — stage 5's, when
+    `centering_scp` is the training copies' scp. Cosine rows only (no PLDA/cohort is trained)."""
+
+    def __init__(self, name, model, embed_dir, eval_seed, first_seed, centering_scp, centering_keys,
+                 centering=False, cache=None):
+        super().__init__(name, Path(embed_dir), Path(), eval_seed, centering)
+        self.model, self.first_seed, self.centering_scp = model, first_seed, Path(centering_scp)
+        self.centering_keys = list(centering_keys)
+        self.cache = {} if cache is None else cache   # shared by the plain and the centred twin
+
+    def _enhanced(self, scp, seed):
+        key = (str(scp), seed)
+        if key not in self.cache:
+            from seed.diffusion.scp import enhance_table
+            self.cache[key] = enhance_table(self.model, load_embedding_dict(scp), seed=seed)
+        return self.cache[key]
+
+    def embeddings(self, name, keys) -> EmbeddingSet:
+        scp = _scp(self.embed_dir, name)
+        return EmbeddingSet.from_dict(self._enhanced(scp, self.eval_seed), f"{scp} (enhanced)", keys)
+
+    def centering_mean(self) -> np.ndarray:
+        table = self._enhanced(self.centering_scp, self.first_seed)
+        return mean_embedding(EmbeddingSet.from_dict(table, f"{self.centering_scp} (enhanced)", self.centering_keys))
+
+    def plda(self):
+        raise ValueError(f"{self.name}: in-memory SEED systems are scored with cosine only")
+
+    cohort = plda
+
+
+def make_scorer(system, backend, multicrop, norms, top_k=None):
+    """The TrialScorer of one (system, backend); the cohort is loaded only when a norm needs it."""
+    cohort = system.cohort() if any(n != "none" for n in norms) else None
     if backend == "plda":
-        return PldaScorer(PldaBackend.load(system.backend_dir / "plda"))
-    mean = None
-    if system.centering:
-        mean = mean_embedding(EmbeddingSet.from_scp(system.backend_dir / "centering.scp"))
-    return CropDistanceScorer(mean) if multicrop else CosineScorer(mean)
+        return TrialScorer.plda(system.plda(), cohort=cohort, top_k=top_k)
+    mean = system.centering_mean() if system.centering else None
+    return TrialScorer.cosine(multicrop, mean, cohort=cohort, top_k=top_k)
 
 
-def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k, scores_dir):
-    """Rows of metrics for one system over every backend × norm × condition; writes score files."""
+def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k=None, scores_dir=None):
+    """Rows of metrics for one system over every backend × norm × condition; writes score files when
+    `scores_dir` is given. Also returns {condition: scores} of the first backend and norm (DET plot)."""
     rows, det = [], {}
-    enroll = EmbeddingSet.from_scp(_scp(system.embed_dir, test_set), keys=sorted(set(trials.enroll)))
-    tests = {c: EmbeddingSet.from_scp(_scp(system.embed_dir, set_name(test_set, c)), keys=sorted(set(trials.test)))
-             for c in conditions}
+    enroll = system.embeddings(test_set, sorted(set(trials.enroll)))
+    tests = {c: system.embeddings(set_name(test_set, c), sorted(set(trials.test))) for c in conditions}
+    multicrop = enroll.is_multicrop or any(t.is_multicrop for t in tests.values())
+    tag = system.name if system.eval_seed is None else f"{system.name}_seed{system.eval_seed}"
     for backend in backends:
         if system.centering and backend != "cosine":
             continue
-        scorer = make_scorer(system, backend, enroll.is_multicrop)
-        a = scorer.prepare(enroll)
-        cohort = None
-        if any(n != "none" for n in norms):
-            cohort = scorer.prepare(EmbeddingSet.from_scp(system.backend_dir / "cohort.scp"))
+        scorer = make_scorer(system, backend, multicrop, norms, top_k)
         for c in conditions:
-            b = scorer.prepare(tests[c])
-            ie, it = trial_rows(trials, enroll, tests[c])
-            raw = score_pairs(scorer, a, b, ie, it)
+            raw = scorer.raw(trials, enroll, tests[c])
             for norm in norms:
-                s = raw if norm == "none" else normalize_scores(
-                    scorer, raw, a, b, ie, it, cohort, method=norm, top_k=top_k,
-                    enroll_keys=enroll.keys, test_keys=tests[c].keys)
-                tag = system.name if system.eval_seed is None else f"{system.name}_seed{system.eval_seed}"
-                write_scores(Path(scores_dir) / tag / f"{backend}_{norm}" / f"{c}.scores", trials.enroll,
-                             trials.test, s)
-                m = compute_metrics(s, trials.labels)
+                s = scorer.normalize(raw, trials, enroll, tests[c], norm)
+                if scores_dir is not None:
+                    write_scores(Path(scores_dir) / tag / f"{backend}_{norm}" / f"{c}.scores", trials.enroll,
+                                 trials.test, s)
                 rows.append({"condition": c, "system": system.name, "backend": backend, "norm": norm,
-                             "eval_seed": system.eval_seed, **m})
+                             "eval_seed": system.eval_seed, **compute_metrics(s, trials.labels)})
                 if backend == backends[0] and norm == norms[0]:
                     det[c] = s
     return rows, det

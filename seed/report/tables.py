@@ -43,14 +43,16 @@ def _index(agg):
 
 
 def summarise(agg, systems=("seed",)):
-    """Per (system, backend, norm): mean relative EER change over mismatched conditions, change on
-    clean, and how many conditions beat baseline / centering on EER and on both minDCFs."""
+    """Per (system, backend, norm): mean relative EER change over mismatched conditions (against the
+    baseline, and against the centering control where it has rows), change on clean, and how many
+    conditions beat baseline / centering on EER and on both minDCFs. The one definition of every
+    summary figure: the main tables and the strength sweep both use it."""
     idx = _index(agg)
     out = []
     combos = sorted({(r["system"], r["backend"], r["norm"]) for r in agg if r["system"] in systems})
     for system, backend, norm in combos:
         conds = [r["condition"] for r in agg if (r["system"], r["backend"], r["norm"]) == (system, backend, norm)]
-        rels, beats_base, beats_center, n_center = [], 0, 0, 0
+        rels, rels_center, beats_base, beats_center, n_center = [], [], 0, 0, 0
         clean = None
         for c in conds:
             s = idx[(c, system, backend, norm)]
@@ -65,6 +67,8 @@ def summarise(agg, systems=("seed",)):
                          "min_dcf_p0.05": s["min_dcf_p0.05"], "baseline_min_dcf_p0.05": b["min_dcf_p0.05"]}
             elif rc is not None:
                 rels.append(rc)
+                if z is not None and rel_change(s["eer"], z["eer"]) is not None:
+                    rels_center.append(rel_change(s["eer"], z["eer"]))
             if all(s[m] <= b[m] for m in METRICS):
                 beats_base += 1
             if z is not None:
@@ -73,7 +77,9 @@ def summarise(agg, systems=("seed",)):
                     beats_center += 1
         out.append({"system": system, "backend": backend, "norm": norm,
                     "mean_rel_eer_change_mismatched": float(np.mean(rels)) if rels else None,
-                    "n_mismatched": len(rels), "clean": clean, "n_conditions": len(conds),
+                    "n_mismatched": len(rels),
+                    "mean_rel_eer_change_vs_centering_mismatched": float(np.mean(rels_center)) if rels_center else None,
+                    "clean": clean, "n_conditions": len(conds),
                     "conditions_no_worse_than_baseline_all_metrics": beats_base,
                     "conditions_beating_centering_all_metrics": beats_center,
                     "conditions_with_centering": n_center})
@@ -150,10 +156,10 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
                              f"{_fmt(r['min_dcf_p0.05'], r['min_dcf_p0.05_std'], 3)}")
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "### Summary", "",
-              "| system | backend | norm | mean rel. EER change, mismatched | rel. EER change, clean "
-              "| clean minDCF@0.01 / @0.05 (baseline → system) | conditions no worse than baseline (all 3 metrics) "
-              "| conditions beating centering (all 3 metrics) |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| system | backend | norm | mean rel. EER change, mismatched | same, vs centering control "
+              "| rel. EER change, clean | clean minDCF@0.01 / @0.05 (baseline → system) "
+              "| conditions no worse than baseline (all 3 metrics) | conditions beating centering (all 3 metrics) |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for s in summary:
         clean = s["clean"]
         clean_dcf = "–" if not clean else (
@@ -161,7 +167,40 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
             f"{clean['baseline_min_dcf_p0.05']:.3f} → {clean['min_dcf_p0.05']:.3f}")
         lines.append(f"| {system_names.get(s['system'], s['system'])} | {s['backend']} | {s['norm']} | "
                      f"{_fmt_rel(s['mean_rel_eer_change_mismatched'])} over {s['n_mismatched']} | "
+                     f"{_fmt_rel(s['mean_rel_eer_change_vs_centering_mismatched'])} | "
                      f"{_fmt_rel(clean['eer_rel_change']) if clean else '–'} | {clean_dcf} | "
                      f"{s['conditions_no_worse_than_baseline_all_metrics']}/{s['n_conditions']} | "
                      f"{s['conditions_beating_centering_all_metrics']}/{s['conditions_with_centering']} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_sweep_md(agg, summary, conditions, model_notes=None):
+    """Markdown of a strength sweep: one row per (model, strength, t*, centred), EER per condition
+    and the summary's mean relative changes (the same definition as the main summary)."""
+    idx = _index(agg)
+    model_notes = model_notes or {}
+    lines = ["| model | strength | t* | + centering | " + " | ".join(conditions)
+             + " | mean rel. EER change, mismatched: vs baseline | vs centering control | rel. EER change, clean |",
+             "|" + "---|" * (len(conditions) + 7)]
+
+    def row(label, system, strength="–", t="–", centred="–", summ=None):
+        cells = [label, str(strength), str(t), centred]
+        for c in conditions:
+            r = idx.get((c, system, "cosine", "none"))
+            cells.append("–" if r is None else _fmt(r["eer"], r["eer_std"]))
+        if summ is None:
+            cells += ["–", "–", "–"]
+        else:
+            cells += [_fmt_rel(summ["mean_rel_eer_change_mismatched"]),
+                      _fmt_rel(summ["mean_rel_eer_change_vs_centering_mismatched"]),
+                      _fmt_rel(summ["clean"]["eer_rel_change"]) if summ["clean"] else "–"]
+        lines.append("| " + " | ".join(cells) + " |")
+
+    row("baseline", "baseline")
+    row("centering control", "centering")
+    for s in sorted(summary, key=lambda s: (s["model"], s["strength"], s["t"], s["centered"])):
+        if (s["backend"], s["norm"]) != ("cosine", "none"):
+            continue
+        row(model_notes.get(s["model"], s["model"]), s["system"], f"{s['strength']:g}", s["t"],
+            "yes" if s["centered"] else "no", s)
     return "\n".join(lines) + "\n"

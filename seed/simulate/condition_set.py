@@ -68,8 +68,7 @@ def merge_condition(data, out_dir, nj, sample_rate, settings):
         # Same utterance ids, so the clean trial list applies unchanged; a copy keeps the dir self-contained.
         with atomic_write(out_dir / "trials", "wb") as f:
             f.write((Path(data.path) / "trials").read_bytes())
-    outputs.write_jsonl(out_dir / "simulate.json", [{**settings, "num_utts": len(records),
-                                                      "num_skipped": len(skipped)}])
+    outputs.write_settings(out_dir, {**settings, "num_utts": len(records), "num_skipped": len(skipped)})
     write_kv(out_dir / "wav.scp", {r["utt"]: str(out_dir / r["wav"]) for r in records})
     validate_data_dir(out_dir)
     outputs.remove_shards(out_dir)

@@ -4,14 +4,17 @@ OUT/wav/<speaker>/<key>.wav (or .flac; 16-bit either way) holds the audio (names
 so any Kaldi key maps to one file name and back). Each job writes OUT/.shards/{records,skipped}.<J>.jsonl; the merging
 process sorts them by key, so every merged file is identical whatever the number of jobs.
 The files that make the directory look complete (wav.scp last) are written only after every
-shard succeeded, and removed first when a run starts.
+shard succeeded, and removed first when a run starts. simulate.json carries `content_sha256`, a
+digest of aug.jsonl (every draw) and the seed: the content id by which later steps (the extraction's
+done markers, seed/extract/stage.py) tell a re-simulated folder from the one they were made from.
 """
+import hashlib
 import json
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 from seed.data import SeedDataError, atomic_write, c_sorted
+from seed.data.outputs import remove_outputs
 
 COMPLETE_FILES = ("wav.scp", "utt2spk", "spk2utt", "utt2dur", "aug.jsonl", "skipped", "pairs", "crops.jsonl",
                   "simulate.json", "trials")
@@ -39,6 +42,14 @@ def write_jsonl(path, objs):
             f.write(json_line(o) + "\n")
 
 
+def write_settings(out_dir, settings):
+    """OUT/simulate.json: `settings` plus the content id; call it after aug.jsonl is written."""
+    out_dir = Path(out_dir)
+    h = hashlib.sha256((out_dir / "aug.jsonl").read_bytes())
+    h.update(f"\nseed {settings['seed']}\n".encode("utf-8"))
+    write_jsonl(out_dir / "simulate.json", [{**settings, "content_sha256": h.hexdigest()}])
+
+
 def read_jsonl(path):
     out = []
     with open(path, encoding="utf-8") as f:
@@ -50,6 +61,14 @@ def read_jsonl(path):
     return out
 
 
+def invalidate_out_dir(out_dir, data_dir):
+    """First thing of a run: remove the files that make OUT look complete, so a run that then fails (bad
+    input, bad pools) leaves no previous result behind. Refuses OUT = the input data dir."""
+    if Path(out_dir).resolve() == Path(data_dir).resolve():
+        raise SeedDataError(out_dir, "the output dir is the input data dir; choose another --out-dir")
+    remove_outputs(out_dir, COMPLETE_FILES)
+
+
 def prepare_out_dir(out_dir, inputs_inside=()):
     """Remove what would make an old or partial run look complete (and its audio and shards)."""
     out_dir = Path(out_dir)
@@ -57,11 +76,7 @@ def prepare_out_dir(out_dir, inputs_inside=()):
         if Path(p).resolve().is_relative_to(out_dir.resolve()):
             raise SeedDataError(p, f"input audio lies inside the output dir {out_dir}; choose another --out-dir")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in COMPLETE_FILES:
-        (out_dir / name).unlink(missing_ok=True)
-    for name in ("wav", SHARD_DIR):
-        if (out_dir / name).is_dir():
-            shutil.rmtree(out_dir / name)
+    remove_outputs(out_dir, COMPLETE_FILES + ("wav", SHARD_DIR))
     (out_dir / SHARD_DIR).mkdir()
 
 
@@ -96,4 +111,4 @@ def write_skipped(out_dir, skipped):
 
 
 def remove_shards(out_dir):
-    shutil.rmtree(Path(out_dir) / SHARD_DIR, ignore_errors=True)
+    remove_outputs(out_dir, (SHARD_DIR,))

@@ -21,6 +21,8 @@ from seed.simulate.augment import AudioCache, apply_recipe
 from seed.simulate.inputs import load_input
 
 DEFAULT_CROP_SAMPLES = 32240
+DEFAULT_NUM_CROPS = 40      # random crops per clean utterance: many short views of each utterance, as the
+                            # recipes train with (the one place this default lives; recipes may override)
 CROP_DRAWS = 10
 
 
@@ -44,7 +46,7 @@ def draw_crop(x, index, utt, seed, crop_samples):
 
 
 def run_pairs_shard(data, utts, preset_name, versions, pools, out_dir, seed, sample_rate,
-                    crop_samples=DEFAULT_CROP_SAMPLES, num_crops=1, on_bad_input="error", desc=None,
+                    crop_samples=DEFAULT_CROP_SAMPLES, num_crops=DEFAULT_NUM_CROPS, on_bad_input="error", desc=None,
                     audio_format="wav"):
     """Make the copies of `utts`; returns (records, skipped, crops)."""
     from tqdm import tqdm
@@ -114,8 +116,8 @@ def merge_pairs(data, out_dir, nj, sample_rate, settings):
     write_kv(out_dir / "spk2utt", {s: " ".join(v) for s, v in DataDir(wav_scp={}, utt2spk=u2s).spk2utt.items()})
     write_kv(out_dir / "utt2dur", {r["key"]: f"{r['num_samples'] / sample_rate:.3f}" for r in records})
     write_kv(out_dir / "pairs", {r["key"]: r["target"] for r in records})
-    outputs.write_jsonl(out_dir / "simulate.json", [{**settings, "num_crops_written": len(crops),
-                                                      "num_copies": len(records), "num_skipped": len(skipped)}])
+    outputs.write_settings(out_dir, {**settings, "num_crops_written": len(crops), "num_copies": len(records),
+                                      "num_skipped": len(skipped)})
     write_kv(out_dir / "wav.scp", {r["key"]: str(out_dir / r["wav"]) for r in records})
     validate_data_dir(out_dir)
     outputs.remove_shards(out_dir)

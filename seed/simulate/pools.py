@@ -200,3 +200,14 @@ def assert_disjoint(a, b, names=("train", "test")):
     for e in b:
         if os.path.realpath(e.path) in resolved:
             raise SeedDataError(e.path, f"file is in both the {names[0]} and the {names[1]} pool", key=e.category)
+
+
+def check_excluded(pool_lists, exclude_lists):
+    """Every file of the pools (lists; None entries are ignored) must be absent from the excluded lists
+    (e.g. SEED's training pools when simulating test conditions)."""
+    allowed = NOISE_CATEGORIES + ROOM_CLASSES
+    for ex in exclude_lists:
+        excluded = read_pool_list(ex, allowed)
+        for lst in pool_lists:
+            if lst:
+                assert_disjoint(excluded, read_pool_list(lst, allowed), names=(f"excluded {ex}", str(lst)))

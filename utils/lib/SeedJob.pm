@@ -10,7 +10,7 @@ use File::Path qw(make_path);
 use POSIX qw(strftime);
 use Exporter qw(import);
 
-our @EXPORT_OK = qw(parse_job_args shell_join shell_quote substitute_job task_list log_paths
+our @EXPORT_OK = qw(parse_job_args shell_join shell_quote substitute_job job_var_re task_list log_paths
                     date_string header_text footer_text cpu_count ensure_log_dirs
                     read_conf map_conf_options fail);
 
@@ -65,9 +65,9 @@ sub parse_job_args {
     fail($prog, "missing log file and command\n" . usage_text($prog)) if @args < 1;
     my $log = shift @args;
     fail($prog, "missing command after log file '$log'\n" . usage_text($prog)) if @args < 1;
-    if (defined $jobvar && $last > $first && index($log, $jobvar) < 0) {
+    if (defined $jobvar && $last > $first && $log !~ job_var_re($jobvar)) {
         fail($prog, "running jobs $jobvar=$first:$last but the log file '$log' does not contain "
-             . "'$jobvar', so every job would write the same log");
+             . "'$jobvar' as a word part (e.g. log.$jobvar.log), so every job would write the same log");
     }
     for my $int (qw(max_jobs_run num_threads gpu)) {
         next unless exists $options{$int};
@@ -108,11 +108,20 @@ sub shell_join {
     return join ' ', @out;
 }
 
-# Replace every occurrence of the job variable (e.g. JOB) by the task id, as Kaldi does.
+# The job variable where it stands as a whole word part, delimited by non-identifier characters
+# (or the ends): `log.JOB.log`, `split4/JOB/`, `--job-id JOB`, `embedding.JOB.ark` match, while
+# `JOBS_dir`, `MYJOB` and `JOB2` (a user's path or word) do not. seed/jobs.py uses the same rule.
+sub job_var_re {
+    my ($jobvar) = @_;
+    return qr/(?<![A-Za-z0-9_])\Q$jobvar\E(?![A-Za-z0-9_])/;
+}
+
+# Replace the job variable (e.g. JOB) by the task id wherever it is a whole word part (job_var_re).
 sub substitute_job {
     my ($text, $jobvar, $id) = @_;
     return $text unless defined $jobvar;
-    $text =~ s/\Q$jobvar\E/$id/g;
+    my $re = job_var_re($jobvar);
+    $text =~ s/$re/$id/g;
     return $text;
 }
 

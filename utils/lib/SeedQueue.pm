@@ -11,7 +11,7 @@ use File::Basename qw(basename dirname);
 use File::Spec;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
-use SeedJob qw(parse_job_args shell_join shell_quote substitute_job task_list log_paths
+use SeedJob qw(parse_job_args shell_join shell_quote substitute_job job_var_re task_list log_paths
                ensure_log_dirs read_conf map_conf_options fail);
 
 our @EXPORT_OK = qw(run_scheduled);
@@ -64,7 +64,7 @@ sub run_scheduled {
     my $qdir = dirname($log{$tasks[0]}) . '/q';
     ensure_log_dirs($prog, "$qdir/x");
     my $base = basename($p->{log});
-    $base =~ s/\.?\Q$p->{jobvar}\E//g if $is_array;
+    if ($is_array) { my $re = job_var_re($p->{jobvar}); $base =~ s/\.?$re//g; }
     $base =~ s/\.log$//;
     $base = 'job' if $base eq '';
     # Absolute, so the scheduler finds them whatever directory it starts the job in.

@@ -26,13 +26,17 @@ cat > local/data.sh <<'EOS'
 #   python -m seed.bin.prepare_librispeech --root R --subset S --out-dir D [--trials all-pairs]
 #   python -m seed.bin.convert_trials --from voxceleb|espnet --to kaldi IN OUT
 #   python -m seed.bin.fix_data_dir D ; python -m seed.bin.validate_data_dir D --check-audio
+# The stage script passes --data-dir, --train-set and --test-set (run.sh's names), so the set names
+# live in one place.
 set -euo pipefail
 data_dir=data
-help_message="Usage: $0 [--data-dir data]"
+train_set=train
+test_set=test
+help_message="Usage: $0 [--data-dir data] [--train-set train] [--test-set test]"
 . ./path.sh
 . ./db.sh
 . utils/parse_options.sh
-echo "$0: edit me: write ${data_dir}/<train_set> and ${data_dir}/<test_set>/trials" >&2
+echo "$0: edit me: write ${data_dir}/${train_set} and ${data_dir}/${test_set}/trials" >&2
 exit 1
 EOS
 chmod +x local/data.sh
@@ -41,6 +45,8 @@ cat > run.sh <<EOS
 # SEED recipe for ${name}. Options: ./run.sh --help
 set -euo pipefail
 cd "\$(dirname "\$0")"
+# Every recipe reports the same systems (defaults of seed.sh): baseline, centering control, SEED,
+# SEED + centering, the official output (--enhance-variants "official:strength=1.0") and its centring.
 ./seed.sh \\
     --train-set train \\
     --test-set test \\

@@ -13,6 +13,5 @@ cd "$(dirname "$0")"
     --test-conditions "noise_snr0 noise_snr5 noise_snr10 music_snr5 reverb_real reverb_noise_snr5" \
     --extractor resemblyzer \
     --seed-config conf/seed.yaml \
-    --enhance-variants "official:strength=1.0" \
     --results-title "SEED on LibriSpeech test-other (Resemblyzer)" \
     "$@"

@@ -15,7 +15,6 @@ cd "$(dirname "$0")"
     --nj 2 \
     --extractor resemblyzer \
     --seed-config conf/seed.yaml \
-    --enhance-variants "official:strength=1.0" \
     --sweep-strengths "0.3 1.0" \
     --results-title "SEED on the synthetic mini corpus (Resemblyzer)" \
     "$@"

@@ -20,10 +20,8 @@ cd "$(dirname "$0")"
     --extract-crops crops:10x4 \
     --crops-per-utt 1 \
     --seed-config conf/seed.yaml \
-    --enhance-variants "official:strength=1.0" \
     --eval-seeds "0 1 2" \
     --lda-dim 200 \
-    --asnorm-top-k 300 \
     --nj 32 \
     --results-title "SEED on VoxCeleb1 (ESPnet-SPK)" \
     "$@"

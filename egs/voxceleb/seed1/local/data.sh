@@ -8,6 +8,7 @@ trial_sets=vox1_o               # comma list of vox1_o, vox1_e, vox1_h
 train_corpus=libritts_r         # libritts_r or librispeech: SEED's clean training speech (no labels used)
 train_subsets="train-clean-100 train-clean-360"   # subsets of that corpus
 train_set=seed_train            # data dir name of the training speech
+test_set=voxceleb1_test         # data dir of the VoxCeleb1 test utterances (the name prepare_voxceleb writes)
 help_message="Usage: $0 [--data-dir data] [--trial-sets vox1_o,vox1_e,vox1_h] [--train-corpus libritts_r|librispeech]"
 . ./path.sh
 . ./db.sh
@@ -17,8 +18,9 @@ opts=()
 [ -n "${VOXCONVERSE}" ] && opts+=(--voxconverse "${VOXCONVERSE}")
 [ -n "${VOXCELEB2}" ] && opts+=(--vox2 "${VOXCELEB2}")
 python -m seed.bin.prepare_voxceleb --vox1 "${VOXCELEB1}" --out-dir "${data_dir}" --trial-sets "${trial_sets}" "${opts[@]}"
+[ "${test_set}" = voxceleb1_test ] || { echo "$0: --test-set ${test_set}: prepare_voxceleb writes voxceleb1_test" >&2; exit 1; }
 # the shared stage script expects data/<test_set>/trials: Vox1-O is the simulated-mismatch trial list
-cp "${data_dir}/voxceleb1_test/trials_vox1_o" "${data_dir}/voxceleb1_test/trials" 2>/dev/null || true
+cp "${data_dir}/${test_set}/trials_vox1_o" "${data_dir}/${test_set}/trials"
 case "${train_corpus}" in
     libritts_r) root="${LIBRITTS_R}"; var=LIBRITTS_R ;;
     librispeech) root="${LIBRISPEECH}"; var=LIBRISPEECH ;;

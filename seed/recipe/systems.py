@@ -1,0 +1,171 @@
+"""SEED systems of recipe stages 4-6, resolved ONCE into a systems file that stages 4, 5 and 6 read.
+
+A system is a trained SEED model plus complete enhancement options:
+- `seed`: the recipe's model with the recipe conf's `enhance:` section (merged onto the defaults
+  table), so editing `enhance.strength` in conf/seed.yaml and rerunning stage 4 takes effect
+  without retraining;
+- `--enhance-variants "NAME:opt=val,opt=val ..."`: the same model, other enhancement options (any key
+  of the `enhance:` section; values parsed as YAML, underscores untouched; a bare `opt` means true);
+- `--ood-models "NAME=EXP_DIR ..."`: models trained by other recipes, enhanced with THIS recipe's
+  enhancement options (the out-of-domain protocol).
+The file also records where everything lives (embeddings, enhanced folders, backends, sets), so no
+later stage re-derives a path or a "first eval seed".
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from seed.data import SeedDataError, atomic_write
+from seed.diffusion.config import DEFAULTS, ConfigError, load_config, validate_config
+
+CLEAN = "clean"
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+RESERVED = {"baseline", "centering", "seed"}
+# Settings that do not change what a trained model computes (compared when stage 4 checks that the
+# checkpoint was trained with the recipe conf's model/train/diffusion sections).
+NOT_MODEL_DEFINING = {("train", "log_interval"), ("train", "save_interval")}
+
+
+@dataclasses.dataclass
+class SeedSystem:
+    name: str
+    kind: str            # main | variant | ood
+    model: str           # experiment folder (best.pt inside) or checkpoint file
+    enhance: dict        # complete enhancement options
+    enhanced_dir: str    # enhanced embeddings: <enhanced_dir>/seed<S>/<set>/embedding.scp
+    backend_dir: str     # stage-5 backend from THIS corpus's sets enhanced by this system
+
+    def seed_dir(self, seed: int) -> Path:
+        return Path(self.enhanced_dir) / f"seed{seed}"
+
+
+@dataclasses.dataclass
+class RecipeSystems:
+    """Everything stages 4-6 need to know; written by stage 4 (`seed.bin.enhance_systems`)."""
+    systems: list
+    eval_seeds: list
+    embed_dir: str            # extractor embeddings: <embed_dir>/<set>/embedding.scp
+    baseline_backend_dir: str
+    test_set: str
+    conditions: list          # 'clean' first
+    pairs_set: str            # SEED's training copies (their clean targets: the centering set)
+    pairs_file: str
+    labelled_set: str         # PLDA / cohort set (the pairs set when the recipe has no --plda-set)
+    utt2spk: str
+    config: str               # the recipe conf the systems were resolved from
+
+    @property
+    def first_seed(self) -> int:
+        """The eval seed whose enhanced training sets train the SEED backends (stage 5)."""
+        return self.eval_seeds[0]
+
+    def set_name(self, condition: str) -> str:
+        return self.test_set if condition == CLEAN else f"{self.test_set}_{condition}"
+
+    @property
+    def test_sets(self) -> list:
+        return [self.set_name(c) for c in self.conditions]
+
+    @property
+    def backend_sets(self) -> list:
+        """Sets enhanced only with the first eval seed: they train the backends."""
+        return list(dict.fromkeys([self.pairs_set, self.labelled_set]))
+
+    def system(self, name: str) -> SeedSystem:
+        for s in self.systems:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def write(self, path) -> None:
+        data = dataclasses.asdict(self)
+        with atomic_write(path) as f:
+            json.dump(data, f, indent=1)
+
+    @classmethod
+    def read(cls, path) -> "RecipeSystems":
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["systems"] = [SeedSystem(**s) for s in data["systems"]]
+            return cls(**data)
+        except FileNotFoundError:
+            raise SeedDataError(path, "systems file not found (stage 4 writes it: run it first)") from None
+        except (ValueError, TypeError, KeyError) as e:
+            raise SeedDataError(path, f"not a systems file of this version ({e}); rerun stage 4") from None
+
+
+def parse_variant(text: str):
+    """`NAME:opt=val,opt2=val2` (or `NAME` alone) → (name, {opt: value}); values parsed as YAML."""
+    name, sep, rest = text.partition(":")
+    if not NAME_RE.match(name) or name in RESERVED:
+        raise ValueError(f"--enhance-variants entry '{text}': name '{name}' must match {NAME_RE.pattern} and not be "
+                         f"one of {sorted(RESERVED)}")
+    options = {}
+    for item in (rest.split(",") if sep and rest else []):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if key not in DEFAULTS["enhance"]:
+            raise ValueError(f"--enhance-variants entry '{text}': key '{key}': unknown enhancement option "
+                             f"(known: {', '.join(DEFAULTS['enhance'])})")
+        options[key] = yaml.safe_load(value) if eq else True
+    return name, options
+
+
+def parse_ood(text: str):
+    """`NAME=EXP_DIR` → (name, exp_dir)."""
+    name, sep, model = text.partition("=")
+    if not sep or not model or not NAME_RE.match(name) or name in RESERVED:
+        raise ValueError(f"--ood-models entry '{text}': expected NAME=EXP_DIR with NAME matching {NAME_RE.pattern}")
+    return name, model
+
+
+def enhance_options(cfg: dict, overrides: dict, source: str) -> dict:
+    """The `enhance:` section of a resolved config with `overrides` applied, validated."""
+    merged = {**cfg, "enhance": {**cfg["enhance"], **overrides}}
+    try:
+        validate_config(merged, source)
+    except ConfigError as e:
+        raise ValueError(str(e)) from None
+    return dict(merged["enhance"])
+
+
+def check_model_matches_config(model_config: dict, cfg: dict, model: str, config_path: str) -> None:
+    """Refuse a model trained with other model/train/diffusion settings than the recipe conf now has."""
+    for section in ("model", "diffusion", "train"):
+        for key, value in cfg[section].items():
+            if (section, key) in NOT_MODEL_DEFINING:
+                continue
+            old = model_config.get(section, {}).get(key)
+            if old != value:
+                raise ValueError(f"{config_path}: key '{section}.{key}': {model} was trained with {old!r}, the "
+                                 f"conf now says {value!r}; rerun stage 3 (training) first")
+
+
+def resolve_systems(config_path, model, enhanced_dir, backend_dir, variants=(), ood_models=(),
+                    ood_enhanced_root=None, ood_backend_root=None):
+    """The ordered list of SeedSystem: main, variants, OOD models."""
+    cfg = load_config(config_path)
+    main_opts = enhance_options(cfg, {}, str(config_path))
+    systems = [SeedSystem("seed", "main", str(model), main_opts, str(enhanced_dir), str(backend_dir))]
+    seen = {"seed"}
+    for v in variants:
+        name, opts = parse_variant(v)
+        if name in seen:
+            raise ValueError(f"--enhance-variants: system name '{name}' given twice")
+        seen.add(name)
+        systems.append(SeedSystem(name, "variant", str(model), enhance_options(cfg, opts, f"variant '{v}'"),
+                                  f"{enhanced_dir}_{name}", f"{backend_dir}_{name}"))
+    for v in ood_models:
+        name, exp = parse_ood(v)
+        if name in seen:
+            raise ValueError(f"--ood-models: system name '{name}' given twice")
+        seen.add(name)
+        systems.append(SeedSystem(name, "ood", exp, main_opts, str(Path(ood_enhanced_root) / f"ood_{name}"),
+                                  str(Path(ood_backend_root) / f"ood_{name}")))
+    return cfg, systems

@@ -1,0 +1,199 @@
+"""The shared stage script (egs/TEMPLATE/seed1/seed.sh) on a tiny recipe made here: stages 4-6 from a
+prepared stage-0..3 state (generated embeddings, a seed_debug model), stage invalidation, a conf edit
+taking effect without retraining, the sweep reproducing the main table, --help, shellcheck."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seed.data import DataDir, Trials, write_embeddings, write_trials
+
+REPO = Path(__file__).resolve().parents[1]
+TAG = "x"                     # --extractor-tag
+SEED_TAG = f"{TAG}_seed"      # <extractor tag>_<conf stem>
+
+
+def marker(n, tag=SEED_TAG):
+    """Stages 0-1 are shared by every system of an exp dir; 2-6 carry the system tag."""
+    return f".done.stage{n}" if n <= 1 else f".done.stage{n}.{tag}"
+
+
+def _write_set(folder, keys, x):
+    write_embeddings(folder / "embedding.ark", folder / "embedding.scp", zip(keys, x))
+
+
+def _prepare_state(recipe):
+    """data/ and exp/ as stages 0-3 would leave them (dimension 16, 6 test speakers, 5 training ones)."""
+    rng = np.random.default_rng(0)
+    d, data, embed = 16, recipe / "data", recipe / "exp" / "embed" / TAG
+    centres = rng.standard_normal((6, d))
+    test_keys = [f"s{s}-u{u}" for s in range(6) for u in range(4)]
+    clean = np.stack([centres[int(k[1])] + 0.4 * rng.standard_normal(d) for k in test_keys])
+    offset = rng.standard_normal(d)
+    _write_set(embed / "test", test_keys, clean)
+    _write_set(embed / "test_noise_snr5", test_keys, clean + offset + 0.8 * rng.standard_normal(clean.shape))
+    u2s = {k: k[:2] for k in test_keys}
+    DataDir(wav_scp={k: "/dev/null" for k in u2s}, utt2spk=u2s).write(data / "test")
+    write_trials(data / "test" / "trials", Trials(*zip(*[(a, b, int(a[:2] == b[:2])) for i, a in enumerate(test_keys)
+                                                          for b in test_keys[i + 1:]])))
+    keys, x, pairs, u2s = [], [], [], {}
+    for s in range(5):
+        c = rng.standard_normal(d)
+        for crop in range(8):
+            x0 = c + 0.3 * rng.standard_normal(d)
+            for kind, v in (("clean", x0), ("noise", x0 + offset + 0.5 * rng.standard_normal(d))):
+                key = f"t{s}-c{crop}-{kind}"
+                keys.append(key)
+                x.append(v)
+                u2s[key] = f"t{s}"
+                pairs.append(f"{key} t{s}-c{crop}-clean\n")
+    _write_set(embed / "train_pairs", keys, np.stack(x))
+    DataDir(wav_scp={k: "/dev/null" for k in u2s}, utt2spk=u2s).write(data / "train_pairs")
+    (data / "train_pairs" / "pairs").write_text("".join(sorted(pairs)))
+    r = subprocess.run([sys.executable, "-m", "seed.bin.train_seed", "--config", str(recipe / "conf/seed.yaml"),
+                        "--embeddings", str(embed / "train_pairs/embedding.scp"), "--pairs",
+                        str(data / "train_pairs/pairs"), "--out-dir", str(recipe / "exp/seed" / SEED_TAG),
+                        "--device", "cpu"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for n in range(4):
+        (recipe / "exp" / marker(n)).write_text(f"stage={n}\nseconds={n + 1}\n")
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repo")
+    shutil.copytree(REPO / "egs" / "TEMPLATE", root / "egs" / "TEMPLATE", symlinks=True)
+    shutil.copytree(REPO / "utils", root / "utils", symlinks=True)
+    rec = root / "egs" / "t" / "seed1"
+    (rec / "conf").mkdir(parents=True)
+    (rec / "local").mkdir()
+    for name in ("seed.sh", "path.sh"):
+        (rec / name).symlink_to(f"../../TEMPLATE/seed1/{name}")
+    (rec / "utils").symlink_to("../../../utils")
+    for name in ("cmd.sh", "db.sh"):
+        shutil.copy(REPO / "egs" / "TEMPLATE" / "seed1" / name, rec / name)
+    (rec / "conf" / "seed.yaml").write_text("base: seed_debug\nenhance:\n  strength: 0.3\n")
+    (rec / "local" / "data.sh").write_text("#!/usr/bin/env bash\necho 'local/data.sh: no corpus here' >&2\nexit 1\n")
+    (rec / "local" / "data.sh").chmod(0o755)
+    _prepare_state(rec)
+    return rec
+
+
+def seed_sh(recipe, *args):
+    env = dict(os.environ, SEED_VENV=str(REPO / ".venv"))
+    opts = ["--train-set", "train", "--test-set", "test", "--test-conditions", "noise_snr5", "--extractor-tag", TAG,
+            "--eval-seeds", "0 1", "--sweep-strengths", "0.3 1.0", "--results-copy", ""]
+    return subprocess.run(["./seed.sh", *opts, *args], cwd=recipe, capture_output=True, text=True, env=env)
+
+
+def results(recipe):
+    return json.loads((recipe / "exp" / "results" / SEED_TAG / "results.json").read_text())
+
+
+def row(res, system, condition="noise_snr5", backend="cosine", norm="none"):
+    return next(r for r in res["rows"] if (r["system"], r["condition"], r["backend"], r["norm"])
+                == (system, condition, backend, norm))
+
+
+def test_stages_4_to_6_give_every_system_and_a_sweep_that_reproduces_the_main_table(recipe):
+    r = seed_sh(recipe, "--stage", "4")
+    assert r.returncode == 0, r.stderr
+    res = results(recipe)
+    assert {s["name"]: s["enhance"]["strength"] for s in res["systems"]} == {"seed": 0.3, "official": 1.0}
+    systems = {x["system"] for x in res["rows"]}
+    assert {"baseline", "centering", "seed", "seed_centered", "official", "official_centered"} <= systems
+    # the sweep's setting equal to the recipe's IS the main table's row (same noise, same scorer)
+    sweep = {(x["system"], x["condition"]): x for x in res["sweep"]["rows"]}
+    for cond in ("clean", "noise_snr5"):
+        for main, swept in (("seed", "seed@s=0.3,t=50"), ("seed_centered", "seed@s=0.3,t=50_centered"),
+                            ("official", "seed@s=1,t=50")):
+            assert sweep[(swept, cond)]["eer"] == row(res, main, cond)["eer"]
+            assert sweep[(swept, cond)]["min_dcf_p0.01"] == row(res, main, cond)["min_dcf_p0.01"]
+    md = (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
+    assert "## Enhancement strength sweep" in md and "## Stage wall times" in md and "| 3 | SEED training | 4 s |" in md
+    for n in (4, 5, 6):
+        text = (recipe / "exp" / marker(n)).read_text()
+        assert f"stage={n}" in text and "seconds=" in text
+        log = (recipe / "exp" / "log" / f"stage{n}.{SEED_TAG}.log").read_text().splitlines()
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d .*Stage %d: start" % n, log[0])   # timestamped
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d .*Stage %d: done in \d+ s" % n, log[-1])
+
+
+def test_editing_enhance_strength_in_the_conf_takes_effect_from_stage_4_without_retraining(recipe):
+    best = recipe / "exp" / "seed" / SEED_TAG / "best.pt"
+    before = best.read_bytes(), best.stat().st_mtime_ns
+    conf = recipe / "conf" / "seed.yaml"
+    old = conf.read_text()
+    try:
+        conf.write_text(old.replace("strength: 0.3", "strength: 0.6"))
+        r = seed_sh(recipe, "--stage", "4", "--sweep-strengths", "")
+        assert r.returncode == 0, r.stderr
+        res = results(recipe)
+        assert {s["name"]: s["enhance"]["strength"] for s in res["systems"]} == {"seed": 0.6, "official": 1.0}
+        meta = (recipe / "exp" / "enhanced" / SEED_TAG / "seed0" / "test" / "meta.yaml").read_text()
+        assert "strength: 0.6" in meta
+        assert "`seed` (main) strength 0.6" in (recipe / "exp/results" / SEED_TAG / "RESULTS.md").read_text()
+        assert (best.read_bytes(), best.stat().st_mtime_ns) == before
+        # a training setting is not an enhancement knob: stage 4 refuses a model trained otherwise
+        conf.write_text(old + "train:\n  max_steps: 7\n")
+        r = seed_sh(recipe, "--stage", "4", "--stop-stage", "4")
+        out = r.stdout + r.stderr       # a stage's messages go to its log and the terminal
+        assert r.returncode != 0 and "key 'train.max_steps'" in out and "rerun stage 3" in out
+        assert not (recipe / "exp" / f"systems/{SEED_TAG}.json").exists()
+        assert not (recipe / "exp" / marker(4)).exists()
+    finally:
+        conf.write_text(old)
+
+
+def test_a_failed_rerun_invalidates_every_later_stage(recipe):
+    exp = recipe / "exp"
+    for n in range(7):
+        for tag in (SEED_TAG, "other_seed"):
+            (exp / marker(n, tag)).write_text(f"stage={n}\n")
+    r = seed_sh(recipe, "--stage", "3", "--stop-stage", "3", "--seed-config", "conf/missing.yaml")   # fails
+    assert r.returncode != 0
+    assert not any((exp / marker(n, "x_missing")).exists() for n in range(3, 7))
+    assert (exp / marker(4, "other_seed")).exists()        # another system's stages are not touched
+    r = seed_sh(recipe, "--stage", "1", "--stop-stage", "1")      # no pools: stage 1 fails
+    assert r.returncode != 0
+    assert (exp / ".done.stage0").exists()
+    assert not any((exp / marker(n, tag)).exists() for n in range(1, 7) for tag in (SEED_TAG, "other_seed"))
+    for first in ("3", "4"):
+        r = seed_sh(recipe, "--stage", first)
+        assert r.returncode != 0 and f"stage {int(first) - 1} has not completed" in r.stdout + r.stderr
+    for n in range(1, 4):   # restore the prepared state for other tests
+        (exp / marker(n)).write_text(f"stage={n}\n")
+
+
+def test_help_lists_every_option(recipe):
+    r = seed_sh(recipe, "--help")
+    text = r.stdout + r.stderr
+    declarations = (recipe / "seed.sh").read_text().split("help_message=", 1)[0].splitlines()
+    options = [line.split("=", 1)[0] for line in declarations if re.match(r"^[a-z_]+=.*#", line)]
+    assert len(options) > 40
+    for opt in options:
+        assert f"--{opt} [" in text, opt
+    assert '--test_conditions ["noise_snr0' in text and '--sweep_strengths ["0.2 0.3' in text
+
+
+def test_stage_script_is_shellcheck_clean():
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (tools/install.sh installs it as root)")
+    r = subprocess.run(["shellcheck", "-x", "-e", "SC1091", str(REPO / "egs/TEMPLATE/seed1/seed.sh")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+
+
+def test_every_stage_is_at_most_15_lines_and_one_entry_point():
+    text = (REPO / "egs/TEMPLATE/seed1/seed.sh").read_text()
+    for n in range(7):
+        body = text.split(f"stage_{n}() {{", 1)[1].split("\n}\n", 1)[0].splitlines()[1:]
+        assert len(body) <= 15, n
+        steps = set(re.findall(r"-m seed\.bin\.(\w+)", "\n".join(body)))
+        assert len(steps) == 1, (n, steps)
