@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from seed.data import DataDir, Trials, write_embeddings, write_trials
+from conftest import write_recipe_embeddings
 
 REPO = Path(__file__).resolve().parents[1]
 TAG = "x"                     # --extractor-tag
@@ -24,38 +23,10 @@ def marker(n, tag=SEED_TAG):
     return f".done.stage{n}" if n <= 1 else f".done.stage{n}.{tag}"
 
 
-def _write_set(folder, keys, x):
-    write_embeddings(folder / "embedding.ark", folder / "embedding.scp", zip(keys, x))
-
-
 def _prepare_state(recipe):
     """data/ and exp/ as stages 0-3 would leave them (dimension 16, 6 test speakers, 5 training ones)."""
-    rng = np.random.default_rng(0)
-    d, data, embed = 16, recipe / "data", recipe / "exp" / "embed" / TAG
-    centres = rng.standard_normal((6, d))
-    test_keys = [f"s{s}-u{u}" for s in range(6) for u in range(4)]
-    clean = np.stack([centres[int(k[1])] + 0.4 * rng.standard_normal(d) for k in test_keys])
-    offset = rng.standard_normal(d)
-    _write_set(embed / "test", test_keys, clean)
-    _write_set(embed / "test_noise_snr5", test_keys, clean + offset + 0.8 * rng.standard_normal(clean.shape))
-    u2s = {k: k[:2] for k in test_keys}
-    DataDir(wav_scp={k: "/dev/null" for k in u2s}, utt2spk=u2s).write(data / "test")
-    write_trials(data / "test" / "trials", Trials(*zip(*[(a, b, int(a[:2] == b[:2])) for i, a in enumerate(test_keys)
-                                                          for b in test_keys[i + 1:]])))
-    keys, x, pairs, u2s = [], [], [], {}
-    for s in range(5):
-        c = rng.standard_normal(d)
-        for crop in range(8):
-            x0 = c + 0.3 * rng.standard_normal(d)
-            for kind, v in (("clean", x0), ("noise", x0 + offset + 0.5 * rng.standard_normal(d))):
-                key = f"t{s}-c{crop}-{kind}"
-                keys.append(key)
-                x.append(v)
-                u2s[key] = f"t{s}"
-                pairs.append(f"{key} t{s}-c{crop}-clean\n")
-    _write_set(embed / "train_pairs", keys, np.stack(x))
-    DataDir(wav_scp={k: "/dev/null" for k in u2s}, utt2spk=u2s).write(data / "train_pairs")
-    (data / "train_pairs" / "pairs").write_text("".join(sorted(pairs)))
+    data, embed = recipe / "data", recipe / "exp" / "embed" / TAG
+    write_recipe_embeddings(embed, data, crops_per_speaker=8)
     r = subprocess.run([sys.executable, "-m", "seed.bin.train_seed", "--config", str(recipe / "conf/seed.yaml"),
                         "--embeddings", str(embed / "train_pairs/embedding.scp"), "--pairs",
                         str(data / "train_pairs/pairs"), "--out-dir", str(recipe / "exp/seed" / SEED_TAG),

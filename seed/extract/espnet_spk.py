@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seed.extract.registry import Extractor, ExtractorError, as_batch, file_sha256, register_extractor
+from seed.extract.registry import (Extractor, ExtractorError, as_batch, equal_length_batches, file_sha256,
+                                  register_extractor)
 
 MODEL_FILE_PREFERENCE = ("valid.eer.best.pth", "valid.eer.ave.pth", "valid.eer.ave_1best.pth", "latest.pth",
                          "model.pth")
@@ -93,14 +94,9 @@ class ESPnetSpeakerExtractor(Extractor):
     def embed(self, waveforms):
         waveforms = as_batch(waveforms, self.sample_rate)
         out = np.empty((len(waveforms), self.dim), dtype=np.float32)
-        by_length = {}
-        for i, w in enumerate(waveforms):
-            by_length.setdefault(len(w), []).append(i)
-        for length, idx in by_length.items():
-            per_batch = max(1, min(self.max_batch, self.max_batch_samples // length))
-            for s in range(0, len(idx), per_batch):
-                part = idx[s:s + per_batch]
-                out[part] = self._forward([waveforms[i] for i in part])
+        per_batch = lambda length: min(self.max_batch, self.max_batch_samples // length)  # noqa: E731
+        for part in equal_length_batches(waveforms, per_batch):
+            out[part] = self._forward([waveforms[i] for i in part])
         return out
 
     def _forward(self, same_length):

@@ -131,6 +131,18 @@ def as_batch(waveforms, sample_rate):
     return out
 
 
+def equal_length_batches(waveforms, max_per_batch):
+    """Index lists of waveforms of exactly equal length, at most `max_per_batch(length)` each, in first-seen
+    order: TDNN/ECAPA-style networks change with zero padding, so only equal lengths may share a forward."""
+    by_length = {}
+    for i, w in enumerate(waveforms):
+        by_length.setdefault(len(w), []).append(i)
+    for length, idx in by_length.items():
+        per = max(1, int(max_per_batch(length)))
+        for s in range(0, len(idx), per):
+            yield idx[s:s + per]
+
+
 def _register_builtins():
     """Import the built-in adapters lazily (their heavy imports happen only when loaded)."""
     if "resemblyzer" in _REGISTRY and "espnet" in _REGISTRY and "campplus" in _REGISTRY:
