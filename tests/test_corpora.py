@@ -84,3 +84,18 @@ def test_all_pairs_subsampling_keeps_targets(nontarget):
     u2s = {f"s{s}-u{u}": f"s{s}" for s in range(4) for u in range(3)}
     t = all_pairs_trials(u2s, max_nontarget=nontarget, seed=1)
     assert t.n_target == 12 and t.n_nontarget == min(nontarget, 66 - 12)
+
+
+def test_speaker_slices_split_a_subset_into_speaker_disjoint_sets(shared_data):
+    """How egs/librispeech holds babble talkers out of SEED's training speech (local/data.sh)."""
+    from seed.corpora.librispeech import parse_speaker_slice, prepare_subset
+    root = shared_data / "librispeech_excerpts"
+    full = prepare_subset(root, "train-clean-100")
+    train = prepare_subset(root, "train-clean-100", speaker_slice=parse_speaker_slice(":-30"))
+    babble = prepare_subset(root, "train-clean-100", speaker_slice=parse_speaker_slice("-30:"))
+    assert len(babble.spk2utt) == 30 and len(train.spk2utt) == len(full.spk2utt) - 30
+    assert not set(train.spk2utt) & set(babble.spk2utt)
+    assert sorted(train.spk2utt)[-1] < sorted(babble.spk2utt)[0]
+    assert {**train.utt2spk, **babble.utt2spk} == full.utt2spk
+    with pytest.raises(ValueError, match="START:END"):
+        parse_speaker_slice("30")

@@ -107,3 +107,35 @@ def test_aggregate_and_summary_arithmetic():
     assert s["clean"]["eer_rel_change"] == pytest.approx(0.0)
     assert s["conditions_beating_centering_all_metrics"] == 1
     assert rel_change(1.0, 0.0) is None
+
+
+def test_pooled_mismatched_rows_and_error_counts(recipe_like):
+    """Every mismatched condition's trials at one threshold: the pooled row equals the metrics of the
+    concatenated scores, is left out of the per-condition means, and RESULTS.md shows error counts."""
+    from seed.data import read_trials
+    from seed.metrics import compute_metrics
+    from seed.report.evaluate import System, evaluate_system
+    from seed.report.tables import POOLED, render_results_md, target_errors
+    tmp, _ = recipe_like
+    keys = [line.split()[0] for line in (tmp / "embed/test/embedding.scp").read_text().splitlines()]
+    rng = np.random.default_rng(5)
+    _write_set(tmp / "embed/test_noise_snr0", keys, rng.standard_normal((len(keys), 16)))
+    trials = read_trials(tmp / "data/test/trials")
+    conditions = ["clean", "noise_snr5", "noise_snr0"]
+    rows, _ = evaluate_system(System("baseline", tmp / "embed", tmp), trials, "test", conditions, ["cosine"],
+                              ["none"], scores_dir=tmp / "scores")
+    by = {r["condition"]: r for r in rows}
+    assert set(by) == {*conditions, POOLED}
+    read = lambda c: np.array([float(line.split()[2]) for line in  # noqa: E731
+                               (tmp / f"scores/baseline/cosine_none/{c}.scores").read_text().splitlines()])
+    expected = compute_metrics(np.concatenate([read("noise_snr5"), read("noise_snr0")]),
+                               np.tile(trials.labels, 2))
+    assert by[POOLED]["eer"] == expected["eer"] and by[POOLED]["n_target"] == 2 * trials.n_target
+    agg = aggregate_rows(rows + [{**r, "system": "seed", "eval_seed": 0} for r in rows])
+    s = summarise(agg, systems=["seed"])[0]
+    assert s["n_mismatched"] == 2 and s["pooled_mismatched_eer"] == expected["eer"]
+    assert s["pooled_mismatched_target_errors"] == target_errors(by[POOLED]) == round(
+        expected["eer"] / 100 * 2 * trials.n_target)
+    md = render_results_md(agg, summarise(agg, systems=["seed"]), ["# t"])
+    assert f"| all mismatched, pooled | {2 * trials.n_target}/{2 * trials.n_nontarget} |" in md
+    assert f"{by['noise_snr0']['eer']:.2f} [{target_errors(by['noise_snr0'])}]" in md

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from seed.corpora.common import all_pairs_trials
-from seed.corpora.librispeech import prepare_subset
+from seed.corpora.librispeech import parse_speaker_slice, prepare_subset
 from seed.data import SeedDataError, validate_data_dir, write_trials
 
 
@@ -19,13 +19,20 @@ def main(argv=None):
     p.add_argument("--subset", required=True, help="e.g. train-clean-100, test-other")
     p.add_argument("--out-dir", required=True, help="data dir to write")
     p.add_argument("--max-utts-per-speaker", type=int, default=None, help="keep the first N (sorted) per speaker")
+    p.add_argument("--speaker-slice", default=None, metavar="START:END",
+                   help="keep only these speakers of the C-sorted speaker list (e.g. ':-30' and '-30:' split a "
+                        "subset into two speaker-disjoint sets)")
     p.add_argument("--trials", choices=("none", "all-pairs"), default="none",
                    help="write OUT/trials with every utterance pair (enrol = C-sorted first)")
     p.add_argument("--max-nontarget", type=int, default=None, help="subsample non-target pairs (seeded)")
     p.add_argument("--seed", type=int, default=0, help="seed of the non-target subsampling")
     args = p.parse_args(argv)
     try:
-        data = prepare_subset(args.root, args.subset, args.max_utts_per_speaker)
+        speakers = parse_speaker_slice(args.speaker_slice) if args.speaker_slice else None
+    except ValueError as e:
+        p.error(str(e))
+    try:
+        data = prepare_subset(args.root, args.subset, args.max_utts_per_speaker, speakers)
         data.write(args.out_dir)
         validate_data_dir(args.out_dir)
         if args.trials == "all-pairs":

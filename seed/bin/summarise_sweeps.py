@@ -27,7 +27,7 @@ def summarise(name, sweep, model="seed"):
     idx = {(r["condition"], r["system"]): r for r in sweep["rows"]
            if (r["backend"], r["norm"]) == ("cosine", "none")}
     conditions = list(dict.fromkeys(r["condition"] for r in sweep["rows"]))
-    mism = [c for c in conditions if c != "clean"]
+    mism = [c for c in conditions if c not in ("clean", "mismatched_pooled")]
     entries = [s for s in sweep["summary"] if s.get("model", "seed") == model]
     if not entries:
         raise KeyError(f"no swept model '{model}'")

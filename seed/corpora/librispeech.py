@@ -38,6 +38,25 @@ def scan_subset(root, subset, max_utts_per_speaker=None):
     return wav_scp, utt2spk
 
 
-def prepare_subset(root, subset, max_utts_per_speaker=None):
+def parse_speaker_slice(text):
+    """'START:END' (Python slice bounds over the C-sorted speaker ids; either may be empty or negative)."""
+    start, sep, end = str(text).partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return slice(int(start) if start else None, int(end) if end else None)
+    except ValueError:
+        raise ValueError(f"speaker slice '{text}': expected START:END, e.g. 0:-30 or -30:") from None
+
+
+def prepare_subset(root, subset, max_utts_per_speaker=None, speaker_slice=None):
+    """Data dir of a subset; `speaker_slice` keeps a contiguous part of the sorted speakers, so two calls
+    with complementary slices (e.g. ':-30' and '-30:') split a subset into speaker-disjoint sets."""
     wav_scp, utt2spk = scan_subset(root, subset, max_utts_per_speaker)
+    if speaker_slice is not None:
+        keep = set(sorted(set(utt2spk.values()))[speaker_slice])
+        if not keep:
+            raise SeedDataError(Path(root) / subset, f"speaker slice {speaker_slice} keeps no speaker")
+        utt2spk = {u: s for u, s in utt2spk.items() if s in keep}
+        wav_scp = {u: wav_scp[u] for u in utt2spk}
     return build_data_dir(wav_scp, utt2spk)

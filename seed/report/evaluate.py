@@ -11,7 +11,10 @@ Systems:
   (the whole set's scp in file order, so the same (model, seed, set) draws the same noise) — the
   strength sweep.
 The enrolment side of every trial is the clean test set; the test side is the condition's copy
-(same utterance ids). Each system's enrolment rows and cohort are prepared once.
+(same utterance ids). Each system's enrolment rows and cohort are prepared once. Besides one row per
+condition, each (system, backend, norm) gets a `mismatched_pooled` row: the metrics of all mismatched
+conditions' trials pooled at one threshold (on small trial lists a condition's EER rests on a handful
+of errors; the pooled one on several times more).
 """
 from __future__ import annotations
 
@@ -24,8 +27,7 @@ from seed.backend import EmbeddingSet, PldaBackend, mean_embedding
 from seed.backend.trial_scorer import TrialScorer
 from seed.data import SeedDataError, load_embedding_dict
 from seed.metrics import compute_metrics, write_scores
-
-CLEAN = "clean"
+from seed.report.tables import CLEAN, POOLED
 
 
 def set_name(test_set, condition):
@@ -114,10 +116,12 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
     tests = {c: system.embeddings(set_name(test_set, c), sorted(set(trials.test))) for c in conditions}
     multicrop = enroll.is_multicrop or any(t.is_multicrop for t in tests.values())
     tag = system.name if system.eval_seed is None else f"{system.name}_seed{system.eval_seed}"
+    mismatched = [c for c in conditions if c != CLEAN]
     for backend in backends:
         if system.centering and backend != "cosine":
             continue
         scorer = make_scorer(system, backend, multicrop, norms, top_k)
+        pooled = {norm: [] for norm in norms}
         for c in conditions:
             raw = scorer.raw(trials, enroll, tests[c])
             for norm in norms:
@@ -127,6 +131,13 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
                                  trials.test, s)
                 rows.append({"condition": c, "system": system.name, "backend": backend, "norm": norm,
                              "eval_seed": system.eval_seed, **compute_metrics(s, trials.labels)})
+                if c != CLEAN:
+                    pooled[norm].append(s)
                 if backend == backends[0] and norm == norms[0]:
                     det[c] = s
+        if len(mismatched) > 1:   # one operating point over every mismatched trial: more errors to rest on
+            labels = np.tile(trials.labels, len(mismatched))
+            rows += [{"condition": POOLED, "system": system.name, "backend": backend, "norm": norm,
+                      "eval_seed": system.eval_seed, **compute_metrics(np.concatenate(pooled[norm]), labels)}
+                     for norm in norms]
     return rows, det

@@ -13,6 +13,16 @@ import numpy as np
 METRICS = ("eer", "min_dcf_p0.01", "min_dcf_p0.05")
 LABELS = {"eer": "EER %", "min_dcf_p0.01": "minDCF@0.01", "min_dcf_p0.05": "minDCF@0.05"}
 CLEAN = "clean"
+POOLED = "mismatched_pooled"   # every mismatched condition's trials scored at one threshold
+
+
+def target_errors(row):
+    """Target trials missed at the EER threshold (EER × targets): how many errors the EER rests on."""
+    return int(round(row["eer"] / 100.0 * row["n_target"]))
+
+
+def condition_label(condition):
+    return "all mismatched, pooled" if condition == POOLED else condition
 
 
 def aggregate_rows(rows):
@@ -51,7 +61,8 @@ def summarise(agg, systems=("seed",)):
     out = []
     combos = sorted({(r["system"], r["backend"], r["norm"]) for r in agg if r["system"] in systems})
     for system, backend, norm in combos:
-        conds = [r["condition"] for r in agg if (r["system"], r["backend"], r["norm"]) == (system, backend, norm)]
+        conds = [r["condition"] for r in agg if (r["system"], r["backend"], r["norm"]) == (system, backend, norm)
+                 and r["condition"] != POOLED]
         rels, rels_center, beats_base, beats_center, n_center = [], [], 0, 0, 0
         clean = None
         for c in conds:
@@ -75,7 +86,16 @@ def summarise(agg, systems=("seed",)):
                 n_center += 1
                 if all(s[m] < z[m] for m in METRICS):
                     beats_center += 1
+        pooled = idx.get((POOLED, system, backend, norm))
+        pooled_base = idx.get((POOLED, "baseline", backend, norm))
+        pooled_center = idx.get((POOLED, "centering", backend, norm))
         out.append({"system": system, "backend": backend, "norm": norm,
+                    "pooled_mismatched_eer": pooled and pooled["eer"],
+                    "pooled_mismatched_target_errors": pooled and target_errors(pooled),
+                    "pooled_mismatched_eer_rel_change": (pooled and pooled_base
+                                                         and rel_change(pooled["eer"], pooled_base["eer"])),
+                    "pooled_mismatched_eer_rel_change_vs_centering": (pooled and pooled_center
+                                                                      and rel_change(pooled["eer"], pooled_center["eer"])),
                     "mean_rel_eer_change_mismatched": float(np.mean(rels)) if rels else None,
                     "n_mismatched": len(rels),
                     "mean_rel_eer_change_vs_centering_mismatched": float(np.mean(rels_center)) if rels_center else None,
@@ -95,6 +115,14 @@ def _fmt(v, std=None, digits=2):
 
 def _fmt_rel(v):
     return "–" if v is None else f"{v:+.1f} %"
+
+
+def _fmt_pooled(s):
+    if s.get("pooled_mismatched_eer") is None:
+        return "–"
+    return (f"{s['pooled_mismatched_eer']:.2f} [{s['pooled_mismatched_target_errors']}] "
+            f"({_fmt_rel(s['pooled_mismatched_eer_rel_change'])} / "
+            f"{_fmt_rel(s['pooled_mismatched_eer_rel_change_vs_centering'])})")
 
 
 def display_name(system):
@@ -123,8 +151,8 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
         here = [s for s in systems_present if any((c, s, backend, norm) in idx for c in conditions)]
         names = [system_names.get(s, s) for s in here]
         lines += ["", f"### {backend}, score normalisation: {norm}", "",
-                  "EER % (SEED-based rows: mean ± std over eval seeds; in brackets: relative EER change vs "
-                  "baseline)", "",
+                  "EER % [target trials missed at the EER: the errors it rests on] (SEED-based rows: mean ± std "
+                  "over eval seeds; in brackets: relative EER change vs baseline)", "",
                   "| condition | trials (tgt/non) | " + " | ".join(names) + " |",
                   "|" + "---|" * (len(names) + 2)]
         for c in conditions:
@@ -132,13 +160,13 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
             any_row = next((idx[(c, s, backend, norm)] for s in here if (c, s, backend, norm) in idx), None)
             if any_row is None:
                 continue
-            cells = [c, f"{any_row['n_target']}/{any_row['n_nontarget']}"]
+            cells = [condition_label(c), f"{any_row['n_target']}/{any_row['n_nontarget']}"]
             for s in here:
                 r = idx.get((c, s, backend, norm))
                 if r is None:
                     cells.append("–")
                     continue
-                cell = _fmt(r["eer"], r["eer_std"])
+                cell = f"{_fmt(r['eer'], r['eer_std'])} [{target_errors(r)}]"
                 if s != "baseline" and base is not None and rel_change(r["eer"], base["eer"]) is not None:
                     cell += f" ({_fmt_rel(rel_change(r['eer'], base['eer']))})"
                 cells.append(cell)
@@ -148,7 +176,7 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
         for c in conditions:
             if not any((c, s, backend, norm) in idx for s in here):
                 continue
-            cells = [c]
+            cells = [condition_label(c)]
             for s in here:
                 r = idx.get((c, s, backend, norm))
                 cells.append("–" if r is None else
@@ -157,9 +185,10 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "### Summary", "",
               "| system | backend | norm | mean rel. EER change, mismatched | same, vs centering control "
+              "| pooled mismatched EER % [errors] (vs baseline / vs centering) "
               "| rel. EER change, clean | clean minDCF@0.01 / @0.05 (baseline → system) "
               "| conditions no worse than baseline (all 3 metrics) | conditions beating centering (all 3 metrics) |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in summary:
         clean = s["clean"]
         clean_dcf = "–" if not clean else (
@@ -168,6 +197,7 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
         lines.append(f"| {system_names.get(s['system'], s['system'])} | {s['backend']} | {s['norm']} | "
                      f"{_fmt_rel(s['mean_rel_eer_change_mismatched'])} over {s['n_mismatched']} | "
                      f"{_fmt_rel(s['mean_rel_eer_change_vs_centering_mismatched'])} | "
+                     f"{_fmt_pooled(s)} | "
                      f"{_fmt_rel(clean['eer_rel_change']) if clean else '–'} | {clean_dcf} | "
                      f"{s['conditions_no_worse_than_baseline_all_metrics']}/{s['n_conditions']} | "
                      f"{s['conditions_beating_centering_all_metrics']}/{s['conditions_with_centering']} |")
@@ -180,14 +210,17 @@ def render_sweep_md(agg, summary, conditions, model_notes=None):
     idx = _index(agg)
     model_notes = model_notes or {}
     lines = ["| model | strength | t* | + centering | " + " | ".join(conditions)
-             + " | mean rel. EER change, mismatched: vs baseline | vs centering control | rel. EER change, clean |",
-             "|" + "---|" * (len(conditions) + 7)]
+             + " | pooled mismatched EER [errors] | mean rel. EER change, mismatched: vs baseline "
+               "| vs centering control | rel. EER change, clean |",
+             "|" + "---|" * (len(conditions) + 8)]
 
     def row(label, system, strength="–", t="–", centred="–", summ=None):
         cells = [label, str(strength), str(t), centred]
         for c in conditions:
             r = idx.get((c, system, "cosine", "none"))
             cells.append("–" if r is None else _fmt(r["eer"], r["eer_std"]))
+        pooled = idx.get((POOLED, system, "cosine", "none"))
+        cells.append("–" if pooled is None else f"{_fmt(pooled['eer'], pooled['eer_std'])} [{target_errors(pooled)}]")
         if summ is None:
             cells += ["–", "–", "–"]
         else:

@@ -42,6 +42,16 @@ def main():
                         problems.append(f"results.json: {c}/{s}/{b}/{n}: {len(r.get('eval_seeds', []))} eval seeds")
         if f"| {c} |" not in md:
             problems.append(f"RESULTS.md: no row for condition {c}")
+    n_mismatched = len([c for c in a.conditions.split() if c != "clean"])
+    if n_mismatched > 1:
+        for s in a.systems.split():
+            if ("mismatched_pooled", s, "cosine", "none") not in rows:
+                problems.append(f"results.json: no pooled mismatched row for {s}")
+        if "| all mismatched, pooled |" not in md:
+            problems.append("RESULTS.md: no pooled mismatched row")
+    for section in ("## Stage wall times", "### Summary"):
+        if section not in md:
+            problems.append(f"RESULTS.md: no '{section}' section")
     if problems:
         sys.exit("check_results: " + "\n".join(problems))
     print(f"check_results: {d}: every row present ({len(rows)} rows)")

@@ -62,7 +62,7 @@ backends="cosine plda"  # scoring backends
 norms="none asnorm"     # score normalisation
 lda_dim=0               # LDA dimension before PLDA (0: none)
 asnorm_top_k=""         # AS-norm top-k cohort size (empty: the package default, seed.backend.trial_scorer)
-results_title=""        # title of RESULTS.md
+results_title=""        # title of RESULTS.md (the extractor tag and SEED config are appended)
 results_copy=RESULTS.md # copy the results table into the recipe folder (empty: do not)
 
 help_message=$(cat <<EOM
@@ -102,9 +102,10 @@ py() { python "$@"; }
 sets_of() { local s; for s in "$@"; do printf '%s ' "${data_dir}/${s}"; done; }
 
 # ---- stages: one entry point each --------------------------------------------------------------
-stage_0() {  # data dirs + trials (the corpus's local/data.sh), then validated data and pools
+stage_0() {  # data dirs + trials (the corpus's local/data.sh gets the set names), validated data, pools
     # shellcheck disable=SC2086
-    local/data.sh --data-dir "${data_dir}" --train-set "${train_set}" --test-set "${test_set}" ${local_data_opts}
+    local/data.sh --data-dir "${data_dir}" --train-set "${train_set}" --test-set "${test_set}" \
+        ${babble_set:+--babble-set "${babble_set}"} ${local_data_opts}
     local checks=() s
     for s in "${train_set}" "${test_set}" ${plda_set} ${babble_set}; do checks+=(--check-data-dir "${data_dir}/${s}"); done
     # shellcheck disable=SC2086
@@ -159,7 +160,7 @@ stage_6() {  # every system x backend x norm x condition, the strength sweep, RE
     py -m seed.bin.make_report --systems "${systems}" --trials "${data_dir}/${test_set}/${trials_name}" \
         --backends ${backends} --norms ${norms} ${asnorm_top_k:+--top-k "${asnorm_top_k}"} \
         --sweep-strengths ${sweep_strengths} --stage-markers "${exp_dir}" --stage-tag "${seed_tag}" --device "${device}" \
-        --title "${results_title:-SEED on ${test_set} (${extractor_tag}, $(basename "${seed_config}"))}" \
+        --title "${results_title:-SEED on ${test_set}} (${extractor_tag}, $(basename "${seed_config}"))" \
         --out-dir "${results}" ${results_copy:+--copy-to "${results_copy}"}
 }
 

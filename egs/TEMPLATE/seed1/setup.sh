@@ -26,13 +26,14 @@ cat > local/data.sh <<'EOS'
 #   python -m seed.bin.prepare_librispeech --root R --subset S --out-dir D [--trials all-pairs]
 #   python -m seed.bin.convert_trials --from voxceleb|espnet --to kaldi IN OUT
 #   python -m seed.bin.fix_data_dir D ; python -m seed.bin.validate_data_dir D --check-audio
-# The stage script passes --data-dir, --train-set and --test-set (run.sh's names), so the set names
-# live in one place.
+# The stage script passes --data-dir, --train-set, --test-set (and --babble-set when run.sh sets one),
+# so the set names live in one place.
 set -euo pipefail
 data_dir=data
 train_set=train
 test_set=test
-help_message="Usage: $0 [--data-dir data] [--train-set train] [--test-set test]"
+babble_set=""
+help_message="Usage: $0 [--data-dir data] [--train-set train] [--test-set test] [--babble-set NAME]"
 . ./path.sh
 . ./db.sh
 . utils/parse_options.sh

@@ -16,5 +16,5 @@ cd "$(dirname "$0")"
     --extractor resemblyzer \
     --seed-config conf/seed.yaml \
     --sweep-strengths "0.3 1.0" \
-    --results-title "SEED on the synthetic mini corpus (Resemblyzer)" \
+    --results-title "SEED on the synthetic mini corpus" \
     "$@"

@@ -23,5 +23,5 @@ cd "$(dirname "$0")"
     --eval-seeds "0 1 2" \
     --lda-dim 200 \
     --nj 32 \
-    --results-title "SEED on VoxCeleb1 (ESPnet-SPK)" \
+    --results-title "SEED on VoxCeleb1" \
     "$@"
