@@ -99,3 +99,12 @@ def test_speaker_slices_split_a_subset_into_speaker_disjoint_sets(shared_data):
     assert {**train.utt2spk, **babble.utt2spk} == full.utt2spk
     with pytest.raises(ValueError, match="START:END"):
         parse_speaker_slice("30")
+
+
+def test_prepare_librispeech_speaker_slice_from_the_command_line(shared_data, tmp_path):
+    """A negative slice start ('-30:') must be passed as --speaker-slice=-30: (argparse reads '-30:' as a flag)."""
+    from seed.bin import prepare_librispeech
+    root = str(shared_data / "librispeech_excerpts")
+    assert prepare_librispeech.main(["--root", root, "--subset", "train-clean-100", "--out-dir", str(tmp_path / "b"),
+                                     "--speaker-slice=-30:"]) == 0
+    assert len(set((tmp_path / "b" / "spk2utt").read_text().split("\n")) - {""}) == 30

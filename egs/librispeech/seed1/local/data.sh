@@ -19,12 +19,12 @@ help_message="Usage: $0 [--data-dir data] [--train-set S] [--test-set S] [--babb
 [ -n "${LIBRISPEECH}" ] || { echo "$0: LIBRISPEECH is empty: set it in db.sh or the environment" >&2; exit 1; }
 cap=(); [ -n "${max_utts_per_speaker}" ] && cap=(--max-utts-per-speaker "${max_utts_per_speaker}")
 non=(); [ -n "${max_nontarget}" ] && non=(--max-nontarget "${max_nontarget}")
-train_part=(); [ -n "${babble_set}" ] && train_part=(--speaker-slice ":-${babble_speakers}")
+train_part=(); [ -n "${babble_set}" ] && train_part=("--speaker-slice=:-${babble_speakers}")
 python -m seed.bin.prepare_librispeech --root "${LIBRISPEECH}" --subset "${train_subset}" \
     --out-dir "${data_dir}/${train_set}" "${cap[@]}" "${train_part[@]}"
 if [ -n "${babble_set}" ]; then
     python -m seed.bin.prepare_librispeech --root "${LIBRISPEECH}" --subset "${train_subset}" \
-        --out-dir "${data_dir}/${babble_set}" "${cap[@]}" --speaker-slice "-${babble_speakers}:"
+        --out-dir "${data_dir}/${babble_set}" "${cap[@]}" "--speaker-slice=-${babble_speakers}:"
 fi
 python -m seed.bin.prepare_librispeech --root "${LIBRISPEECH}" --subset "${test_subset}" \
     --out-dir "${data_dir}/${test_set}" --trials all-pairs "${non[@]}"
