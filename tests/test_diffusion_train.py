@@ -360,3 +360,30 @@ def test_sweep_enhance_reports_every_setting(synth, tmp_path):
     assert len(table) == 2 + 2 + 8 and table[3].startswith("| synthetic | centering control |")
     assert summarise_sweeps.main([f"synthetic={tmp_path / 's.json'}@other"]) == 1
     assert summarise_sweeps.main(["no-equals-sign"]) == 1
+
+
+def test_sweep_and_scoring_take_per_crop_embeddings(synth, tmp_path):
+    """Per-crop matrices (e.g. the voxceleb recipe's crops:10x4) go through the sweep's enhancement and
+    the one TrialScorer (ESPnet's crop distance), as through stage 4-6: no 'vectors only' path is left."""
+    import json
+    from seed.bin import sweep_enhance
+    from seed.data import Trials, write_embeddings, write_trials
+    scp, pairs = synth
+    train(debug_config(), scp, pairs, tmp_path / "exp", info=CPU)
+    rng = np.random.default_rng(3)
+    keys = [f"s{s}-u{u}" for s in range(4) for u in range(3)]
+    centres = rng.normal(size=(4, 16))
+    clean = {k: (centres[int(k[1])] + 0.3 * rng.normal(size=(3, 16))).astype(np.float32) for k in keys}
+    noisy = {k: (v + 0.8 * rng.normal(size=v.shape)).astype(np.float32) for k, v in clean.items()}
+    embed = tmp_path / "embed"
+    write_embeddings(embed / "test/embedding.ark", embed / "test/embedding.scp", clean.items())
+    write_embeddings(embed / "test_noise/embedding.ark", embed / "test_noise/embedding.scp", noisy.items())
+    write_trials(tmp_path / "trials", Trials(*zip(*[(a, b, int(a[:2] == b[:2])) for i, a in enumerate(keys)
+                                                    for b in keys[i + 1:]])))
+    assert sweep_enhance.main(["--model", str(tmp_path / "exp"), "--embed-dir", str(embed), "--test-set", "test",
+                               "--trials", str(tmp_path / "trials"), "--conditions", "noise",
+                               "--centering-scp", str(scp), "--strengths", "0.3", "--json",
+                               str(tmp_path / "s.json")]) == 0
+    out = json.loads((tmp_path / "s.json").read_text())
+    assert {s["system"] for s in out["summary"]} == {"seed@s=0.3,t=50", "seed@s=0.3,t=50_centered"}
+    assert all(np.isfinite(r["eer"]) for r in out["rows"])
