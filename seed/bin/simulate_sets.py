@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from seed.simulate.conditions import condition_set
+
 
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m seed.bin.simulate_sets", description=__doc__,
@@ -47,7 +49,7 @@ def main(argv=None):
     for cond in args.conditions.split():
         if cond == "clean":
             continue
-        run("simulate", ["--data-dir", str(data / args.test_set), "--out-dir", str(data / f"{args.test_set}_{cond}"),
+        run("simulate", ["--data-dir", str(data / args.test_set), "--out-dir", str(data / condition_set(args.test_set, cond)),
                          "--condition", cond, "--noise-list", str(pools / "noise_test.list"),
                          "--rir-list", str(pools / "rir_test.list"), "--seed", str(args.seed), *jobs, *babble,
                          "--exclude-pool", str(pools / "noise_train.list"),

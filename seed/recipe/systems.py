@@ -22,6 +22,7 @@ import yaml
 
 from seed.data import SeedDataError, atomic_write
 from seed.diffusion.config import DEFAULTS, ConfigError, load_config, validate_config
+from seed.simulate.conditions import condition_set
 
 CLEAN = "clean"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -64,12 +65,9 @@ class RecipeSystems:
         """The eval seed whose enhanced training sets train the SEED backends (stage 5)."""
         return self.eval_seeds[0]
 
-    def set_name(self, condition: str) -> str:
-        return self.test_set if condition == CLEAN else f"{self.test_set}_{condition}"
-
     @property
     def test_sets(self) -> list:
-        return [self.set_name(c) for c in self.conditions]
+        return [condition_set(self.test_set, c) for c in self.conditions]
 
     @property
     def backend_sets(self) -> list:

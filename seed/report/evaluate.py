@@ -28,10 +28,7 @@ from seed.backend.trial_scorer import TrialScorer
 from seed.data import SeedDataError, load_embedding_dict
 from seed.metrics import compute_metrics, write_scores
 from seed.report.tables import CLEAN, POOLED
-
-
-def set_name(test_set, condition):
-    return test_set if condition == CLEAN else f"{test_set}_{condition}"
+from seed.simulate.conditions import condition_set
 
 
 def _scp(folder, name):
@@ -113,7 +110,7 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
     `scores_dir` is given. Also returns {condition: scores} of the first backend and norm (DET plot)."""
     rows, det = [], {}
     enroll = system.embeddings(test_set, sorted(set(trials.enroll)))
-    tests = {c: system.embeddings(set_name(test_set, c), sorted(set(trials.test))) for c in conditions}
+    tests = {c: system.embeddings(condition_set(test_set, c), sorted(set(trials.test))) for c in conditions}
     multicrop = enroll.is_multicrop or any(t.is_multicrop for t in tests.values())
     tag = system.name if system.eval_seed is None else f"{system.name}_seed{system.eval_seed}"
     mismatched = [c for c in conditions if c != CLEAN]

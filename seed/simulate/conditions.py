@@ -180,3 +180,9 @@ def preset(name):
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; expected one of: {', '.join(PRESETS)}")
     return PRESETS[name]
+
+
+def condition_set(test_set: str, condition: str) -> str:
+    """The data dir (and embedding folder) name of `condition`'s copy of `test_set`: the set itself for
+    'clean', `<test_set>_<condition>` otherwise (stage 1 writes it, stages 2-6 read it)."""
+    return test_set if condition == "clean" else f"{test_set}_{condition}"
