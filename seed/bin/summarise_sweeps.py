@@ -17,6 +17,7 @@ import json
 import sys
 
 from seed.data import atomic_write
+from seed.report.tables import CLEAN, POOLED, target_errors
 
 
 def _rel(v):
@@ -28,17 +29,17 @@ def summarise(name, sweep, model="seed"):
     idx = {(r["condition"], r["system"]): r for r in sweep["rows"]
            if (r["backend"], r["norm"]) == ("cosine", "none")}
     conditions = list(dict.fromkeys(r["condition"] for r in sweep["rows"]))
-    mism = [c for c in conditions if c not in ("clean", "mismatched_pooled")]
+    mism = [c for c in conditions if c not in (CLEAN, POOLED)]
     entries = [s for s in sweep["summary"] if s.get("model", "seed") == model]
     if not entries:
         raise KeyError(f"no swept model '{model}'")
 
     def line(label, system, summ=None):
-        clean = idx[("clean", system)]
+        clean = idx[(CLEAN, system)]
         worse = [c for c in mism if idx[(c, system)]["eer"] > idx[(c, "baseline")]["eer"]]
         wins = sum(idx[(c, system)]["eer"] < idx[(c, "centering")]["eer"] for c in mism)
-        pooled = idx.get(("mismatched_pooled", system))
-        pooled_cell = "–" if pooled is None else f"{pooled['eer']:.2f} [{round(pooled['eer'] / 100 * pooled['n_target'])}]"
+        pooled = idx.get((POOLED, system))
+        pooled_cell = "–" if pooled is None else f"{pooled['eer']:.2f} [{target_errors(pooled)}]"
         return (f"| {name} | {label} | {clean['eer']:.2f} / {clean['min_dcf_p0.01']:.3f} | {pooled_cell} | "
                 f"{_rel(summ and summ['mean_rel_eer_change_mismatched'])} | "
                 f"{_rel(summ and summ['mean_rel_eer_change_vs_centering_mismatched'])} | "
