@@ -78,8 +78,9 @@ def summarise(agg, systems=("seed",)):
                          "min_dcf_p0.05": s["min_dcf_p0.05"], "baseline_min_dcf_p0.05": b["min_dcf_p0.05"]}
             elif rc is not None:
                 rels.append(rc)
-                if z is not None and rel_change(s["eer"], z["eer"]) is not None:
-                    rels_center.append(rel_change(s["eer"], z["eer"]))
+                rz = None if z is None else rel_change(s["eer"], z["eer"])
+                if rz is not None:
+                    rels_center.append(rz)
             if all(s[m] <= b[m] for m in METRICS):
                 beats_base += 1
             if z is not None:
