@@ -108,3 +108,40 @@ def test_prepare_librispeech_speaker_slice_from_the_command_line(shared_data, tm
     assert prepare_librispeech.main(["--root", root, "--subset", "train-clean-100", "--out-dir", str(tmp_path / "b"),
                                      "--speaker-slice=-30:"]) == 0
     assert len(set((tmp_path / "b" / "spk2utt").read_text().split("\n")) - {""}) == 30
+
+
+def test_voxceleb_e_h_lists_live_apart_from_vox1_o_and_extra_lists_have_their_own_root(tmp_path):
+    """Vox1-O (simulated on) gets data/voxceleb1_test; Vox1-E/H the whole of VoxCeleb1 in data/voxceleb1;
+    a VoxSRC-style list with its own audio root becomes data/<name> with prefixed keys."""
+    vox1 = tmp_path / "vox1"
+    make_vox_tree(vox1, 3)
+    (vox1 / "veri_test2.txt").write_text("1 id10000/vid0/00000.wav id10000/vid1/00001.wav\n"
+                                         "0 id10000/vid0/00000.wav id10001/vid0/00000.wav\n")
+    (vox1 / "list_test_all2.txt").write_text("1 id10002/vid0/00000.wav id10002/vid1/00001.wav\n"
+                                             "0 id10002/vid0/00000.wav id10001/vid1/00000.wav\n")
+    (vox1 / "list_test_hard2.txt").write_text("0 id10002/vid0/00001.wav id10001/vid1/00001.wav\n"
+                                              "1 id10001/vid1/00001.wav id10001/vid0/00000.wav\n")
+    src = tmp_path / "voxsrc23"
+    (src / "wav").mkdir(parents=True)
+    for i in range(3):
+        soundfile.write(src / "wav" / f"{i:05d}.wav", np.zeros(800, np.float32), 16000)
+    (src / "VoxSRC2023_val.txt").write_text("1 wav/00000.wav wav/00001.wav\n0 wav/00000.wav wav/00002.wav\n")
+    r = run("seed.bin.prepare_voxceleb", "--vox1", vox1, "--out-dir", tmp_path / "data", "--trial-sets",
+            "vox1_o,vox1_e,vox1_h", "--extra-list", f"voxsrc23={src / 'VoxSRC2023_val.txt'}")
+    assert r.returncode == 0, r.stderr
+    o = validate_data_dir(tmp_path / "data" / "voxceleb1_test")
+    assert o.utts == ["id10000-vid0-00000", "id10000-vid1-00001", "id10001-vid0-00000"]
+    assert read_trials(tmp_path / "data" / "voxceleb1_test" / "trials").n_target == 1
+    eh = validate_data_dir(tmp_path / "data" / "voxceleb1")
+    assert len(eh.utts) == 6 and "id10000-vid0-00000" not in eh.utts
+    assert read_trials(tmp_path / "data" / "voxceleb1" / "trials_vox1_h").n_nontarget == 1
+    extra = validate_data_dir(tmp_path / "data" / "voxsrc23", check_audio=True)
+    assert extra.utts == ["voxsrc23-wav-00000", "voxsrc23-wav-00001", "voxsrc23-wav-00002"]
+    assert extra.utt2spk["voxsrc23-wav-00001"] == "voxsrc23-wav-00001"   # anonymous files: own speaker
+    t = read_trials(tmp_path / "data" / "voxsrc23" / "trials")
+    assert t.test == ["voxsrc23-wav-00001", "voxsrc23-wav-00002"] and list(t.labels) == [1, 0]
+    (src / "VoxSRC2023_val.txt").write_text("1 wav/00000.wav wav/00009.wav\n")
+    r = run("seed.bin.prepare_voxceleb", "--vox1", vox1, "--out-dir", tmp_path / "data",
+            "--extra-list", f"voxsrc23={src / 'VoxSRC2023_val.txt'}")
+    assert r.returncode == 1 and "VoxSRC2023_val.txt" in r.stderr and "wav/00009.wav" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

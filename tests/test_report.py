@@ -38,7 +38,7 @@ def run(*a):
     return r
 
 
-def _systems_file(tmp):
+def _systems_file(tmp, eval_lists=()):
     """A stage-4 systems file for the fixture: one SEED system whose enhanced root is tmp/enh."""
     from seed.diffusion.config import DEFAULTS
     from seed.recipe.systems import RecipeSystems, SeedSystem
@@ -48,14 +48,17 @@ def _systems_file(tmp):
                       baseline_backend_dir=str(tmp / "backend" / "base"), test_set="test",
                       conditions=["clean", "noise_snr5"], pairs_set="train_pairs",
                       pairs_file=str(tmp / "data/train_pairs/pairs"), labelled_set="train_pairs",
-                      utt2spk=str(tmp / "data/train_pairs/utt2spk"), config="conf/seed.yaml")
+                      utt2spk=str(tmp / "data/train_pairs/utt2spk"), config="conf/seed.yaml",
+                      test_list="main", eval_lists=list(eval_lists))
     r.write(tmp / "systems.json")
     return tmp / "systems.json"
 
 
 def test_prepare_backend_and_make_report(recipe_like):
     tmp, seed_dirs = recipe_like
-    systems = _systems_file(tmp)
+    lines = (tmp / "data/test/trials").read_text().splitlines()
+    (tmp / "data/test/trials_half").write_text("\n".join(lines[::2]) + "\n")   # an extra list on the clean set
+    systems = _systems_file(tmp, [{"name": "half", "set": "test", "trials": str(tmp / "data/test/trials_half")}])
     run("seed.bin.prepare_backend", "--systems", systems)
     centering = (tmp / "backend/base/centering.scp").read_text().splitlines()
     assert len(centering) == 15 and all(line.split()[0].endswith("-clean") for line in centering)
@@ -81,7 +84,19 @@ def test_prepare_backend_and_make_report(recipe_like):
     assert "`seed` (main) strength 0.3, t* 50" in md
     assert (tmp / "RESULTS_copy.md").read_text() == md
     assert (tmp / "results/det.png").stat().st_size > 1000
-    assert (tmp / "results/scores/seed_seed1/plda_asnorm/noise_snr5.scores").is_file()
+    assert (tmp / "results/scores/main/seed_seed1/plda_asnorm/noise_snr5.scores").is_file()
+    # the extra list: its own section, key, trial counts, score folder and DET panel
+    half = res["lists"]["half"]
+    labels = [line.split()[-1] for line in lines[::2]]
+    n_t, n_n = labels.count("target"), labels.count("nontarget")
+    assert (half["n_target"], half["n_nontarget"]) == (n_t, n_n) and res["lists"]["main"]["n_target"] == res["n_target"]
+    half_rows = {(r["system"], r["backend"], r["norm"]) for r in half["rows"]}
+    assert {("baseline", "plda", "asnorm"), ("centering", "cosine", "none"), ("seed_centered", "cosine", "asnorm")} <= half_rows
+    assert all(r["condition"] == "clean" for r in half["rows"])
+    assert f"### Trial list `half` (clean, as distributed)" in md and f"{n_t} target / {n_n} non-target" in md
+    assert (tmp / "results/scores/half/baseline/cosine_none/clean.scores").is_file()
+    assert (tmp / "results/det_lists.png").stat().st_size > 1000
+    assert "no labelled set was given" in md
 
 
 def test_make_report_refuses_a_missing_systems_file(tmp_path):

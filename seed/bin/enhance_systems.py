@@ -4,11 +4,12 @@
       --enhanced-dir exp/enhanced/T --backend-dir exp/backend/T --baseline-backend-dir exp/backend/X \\
       --ood-root exp --embed-dir exp/embed/X --data-dir data --test-set test --conditions "clean noise_snr5" \\
       --pairs-set train_pairs [--labelled-set plda] [--enhance-variants "official:strength=1.0"] \\
-      [--ood-models "mini=../../mini/seed1/exp/seed/T"] --eval-seeds 0 1 2 --systems-out exp/systems/T.json
+      [--ood-models "mini=../../mini/seed1/exp/seed/T"] [--test-list-name vox1_o] \
+      [--eval-lists "vox1_e=voxceleb1:trials_vox1_e vcmix=vcmix_test"] --eval-seeds 0 1 2 --systems-out exp/systems/T.json
 
 Systems: `seed` (the model with the conf's `enhance:` section), each variant (the same model, other
 enhancement options), each OOD model (this recipe's enhancement options). For every system and eval
-seed, the test sets are enhanced; with the first eval seed also the training copies and the labelled
+seed, the test sets and the data dirs of the extra trial lists are enhanced; with the first eval seed also the training copies and the labelled
 set (stage 5 trains the SEED backends on them). The conf's model/train/diffusion sections must equal
 the checkpoint's (else: rerun stage 3); `enhance:` may change freely. The systems file is removed
 first and written last, so stages 5-6 never read systems that were not (all) enhanced.
@@ -35,6 +36,9 @@ def build_parser():
     p.add_argument("--labelled-set", default="", help="PLDA/cohort set (empty: the pairs set, its speaker labels)")
     p.add_argument("--enhance-variants", default="", help="'NAME:opt=val,opt=val ...' (same model, other options)")
     p.add_argument("--ood-models", default="", help="'NAME=EXP_DIR ...' (models trained on other corpora)")
+    p.add_argument("--test-list-name", default="", help="name of the test set's list in the report (default: the set)")
+    p.add_argument("--eval-lists", default="",
+                   help="'NAME=SET[:TRIALS_FILE] ...': more clean trial lists (file in data/SET, default trials)")
     p.add_argument("--eval-seeds", type=int, nargs="+", default=[0], help="enhancement noise seeds")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--systems-out", required=True, help="systems file to write (JSON)")
@@ -46,7 +50,8 @@ def main(argv=None):
     from seed.data import SeedDataError
     from seed.diffusion.api import SEED
     from seed.diffusion.scp import enhance_scp
-    from seed.recipe.systems import CLEAN, RecipeSystems, check_model_matches_config, resolve_systems
+    from seed.recipe.systems import (CLEAN, RecipeSystems, check_model_matches_config, parse_eval_lists,
+                                     resolve_systems)
 
     out = Path(args.systems_out)
     out.unlink(missing_ok=True)
@@ -61,7 +66,9 @@ def main(argv=None):
                                baseline_backend_dir=args.baseline_backend_dir, test_set=args.test_set,
                                conditions=conditions, pairs_set=args.pairs_set,
                                pairs_file=str(Path(args.data_dir) / args.pairs_set / "pairs"), labelled_set=labelled,
-                               utt2spk=str(Path(args.data_dir) / labelled / "utt2spk"), config=args.config)
+                               utt2spk=str(Path(args.data_dir) / labelled / "utt2spk"), config=args.config,
+                               test_list=args.test_list_name)
+        recipe.eval_lists = parse_eval_lists(args.eval_lists.split(), args.data_dir, recipe.main_list)
         loaded = {}
         for system in systems:
             if system.model not in loaded:
@@ -73,7 +80,7 @@ def main(argv=None):
                 check_model_matches_config(model.config, cfg, system.model, args.config)
             model = model.with_enhance_options(system.enhance)
             for seed in recipe.eval_seeds:
-                sets = recipe.test_sets + (recipe.backend_sets if seed == recipe.first_seed else [])
+                sets = recipe.test_sets + recipe.eval_sets + (recipe.backend_sets if seed == recipe.first_seed else [])
                 for set_name in sets:
                     meta = enhance_scp(model, Path(args.embed_dir) / set_name / "embedding.scp",
                                        system.seed_dir(seed) / set_name, seed=seed)

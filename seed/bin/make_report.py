@@ -25,6 +25,9 @@ from seed.data import SeedDataError, atomic_write, read_kv, read_trials
 from seed.metrics import plot_det_grid
 from seed.provenance import environment_info
 from seed.report.evaluate import CLEAN, System, evaluate_system
+from seed.report.lists import evaluate_list, render_list_md
+from seed.report.published import SOURCE as PUBLISHED_SOURCE
+from seed.report.published import published_vox1_o
 from seed.report.sweep import SWEEP_BACKEND, SWEEP_NORM, summarise_sweep, sweep_model
 from seed.report.tables import aggregate_rows, display_name, render_results_md, render_sweep_md, summarise
 
@@ -41,6 +44,8 @@ def build_parser():
     p.add_argument("--norms", nargs="+", default=["none", "asnorm"], choices=("none", "snorm", "asnorm"))
     p.add_argument("--top-k", type=int, default=None,
                    help=f"AS-norm top-k (default {SCORING_DEFAULTS['top_k']}: seed.backend.trial_scorer)")
+    p.add_argument("--eer-method", choices=("interp", "espnet"), default="interp",
+                   help="EER convention: interp (the project's, seed.metrics.eer) or espnet (ESPnet-SPK's)")
     p.add_argument("--no-centering", action="store_true", help="omit the centering control rows")
     p.add_argument("--no-seed-centering", action="store_true",
                    help="omit the '<system> + centering' rows (SEED embeddings, cosine after subtracting the mean "
@@ -76,10 +81,18 @@ def main(argv=None):
         rows, dets = [], {}
         for s in systems:
             r, det = evaluate_system(s, trials, recipe.test_set, recipe.conditions, args.backends, args.norms,
-                                     args.top_k, out / "scores")
+                                     args.top_k, out / "scores" / recipe.main_list, eer_method=args.eer_method)
             rows += r
             if s.eval_seed in (None, recipe.first_seed):
                 dets[s.name] = det
+        lists, list_dets = {}, {}
+        for entry in recipe.eval_lists:
+            result, det, labels = evaluate_list(entry, systems, args.backends, args.norms, args.top_k,
+                                                out / "scores" / entry["name"], eer_method=args.eer_method)
+            lists[entry["name"]] = result
+            list_dets[entry["name"]] = {display_name(n): (sc, labels) for n, sc in det.items()}
+            log(f"make_report: list {entry['name']}: {result['n_target']} target / {result['n_nontarget']} "
+                "non-target trials scored")
         sweep = run_sweep(recipe, trials, rows, args) if args.sweep_strengths else None
     except (SeedDataError, ValueError, FileNotFoundError) as e:
         log(f"make_report: {e}")
@@ -88,20 +101,31 @@ def main(argv=None):
     summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", "centering"}))
     env = environment_info()
     seed_cfg = _model_config(recipe)
-    md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg))
+    extractor = _extractor_meta(recipe)
+    order = [s.name for s in systems if s.eval_seed in (None, recipe.first_seed)]
+    md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg, extractor, lists))
+    for result in lists.values():
+        md += render_list_md(result, list(dict.fromkeys(order)))
+    md += espnet_comparison_section(extractor, agg, args)
     if sweep is not None:
         md += sweep_section(recipe, sweep)
     stage_times = read_stage_times(args.stage_markers, args.stage_tag) if args.stage_markers else {}
     md += stage_times_section(stage_times, time.time() - start)
     out.mkdir(parents=True, exist_ok=True)
-    order = [s.name for s in systems if s.eval_seed in (None, recipe.first_seed)]
     panels = {c: {display_name(n): (dets[n][c], trials.labels) for n in dict.fromkeys(order) if c in dets[n]}
               for c in recipe.conditions}
-    plot_det_grid(panels, out / "det.png", title=f"{args.title} ({args.backends[0]}, {args.norms[0]}; "
-                                                 f"eval seed {recipe.first_seed})")
+    det_title = f"({args.backends[0]}, {args.norms[0]}; eval seed {recipe.first_seed})"
+    plot_det_grid(panels, out / "det.png", title=f"{args.title}: {recipe.main_list} {det_title}")
+    if list_dets:
+        plot_det_grid(list_dets, out / "det_lists.png", title=f"{args.title}: other trial lists, clean {det_title}",
+                      system_order=[display_name(n) for n in dict.fromkeys(order)])
+    main_entry = {"name": recipe.main_list, "set": recipe.test_set, "trials": args.trials, "n_target": trials.n_target,
+                  "n_nontarget": trials.n_nontarget, "conditions": recipe.conditions, "rows": agg, "summary": summary}
     results = {"title": args.title, "trials": args.trials, "n_target": trials.n_target,
                "n_nontarget": trials.n_nontarget, "conditions": recipe.conditions, "backends": args.backends,
-               "norms": args.norms, "eval_seeds": recipe.eval_seeds,
+               "norms": args.norms, "eval_seeds": recipe.eval_seeds, "eer_method": args.eer_method,
+               "test_list": recipe.main_list, "lists": {recipe.main_list: main_entry, **lists},
+               "labelled_set": recipe.labelled_set, "extractor": extractor,
                "systems": [{"name": s.name, "kind": s.kind, "model": s.model, "enhance": s.enhance}
                            for s in recipe.systems],
                "rows": agg, "per_seed_rows": rows, "summary": summary, "sweep": sweep,
@@ -114,7 +138,7 @@ def main(argv=None):
         with atomic_write(args.copy_to) as f:
             f.write(md)
     log(f"make_report: {len(rows)} score lists in {time.time() - start:.1f} s: {out}/RESULTS.md, results.json, "
-        f"det.png" + (f" (copied to {args.copy_to})" if args.copy_to else ""))
+        f"det.png{', det_lists.png' if list_dets else ''}" + (f" (copied to {args.copy_to})" if args.copy_to else ""))
     return 0
 
 
@@ -197,10 +221,55 @@ def _model_config(recipe):
     return yaml.safe_load(cfg_file.read_text()) if cfg_file.is_file() else None
 
 
-def header_lines(args, argv, recipe, trials, env, seed_cfg):
+def _extractor_meta(recipe):
+    """The extractor's record of stage 2 (`meta.yaml` of the clean test set's embeddings), or {}."""
+    meta = Path(recipe.embed_dir) / recipe.test_set / "meta.yaml"
+    if not meta.is_file():
+        return {}
+    data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+    ex = data.get("extractor") or {}
+    return {"spec": ex.get("spec"), "crop_policy": data.get("crop_policy"), "dim": data.get("dim"),
+            **{k: ex[k] for k in ("model_tag", "snapshot_revision", "weights_sha256") if k in ex}}
+
+
+def espnet_comparison_section(extractor, agg, args):
+    """ESPnet-SPK extractors: the published Vox1-O numbers of the tag beside this recipe's baseline."""
+    spec = extractor.get("spec") or ""
+    if not spec.startswith("espnet"):
+        return ""
+    tag, published = published_vox1_o(spec)
+    base = next((r for r in agg if (r["condition"], r["system"], r["backend"], r["norm"])
+                 == (CLEAN, "baseline", "cosine", "none")), None)
+    lines = ["", "## ESPnet-SPK comparison (main list, clean)", "",
+             f"Does the extraction reproduce ESPnet-SPK? Extractor `{spec}`, test crops "
+             f"`{extractor.get('crop_policy')}` (ESPnet-SPK's published scoring uses crops:4x8 — `--extract-crops "
+             f"crops:4x8`), EER convention `{args.eer_method}` (`--eer-method espnet` for ESPnet's).", "",
+             "| source | EER % | minDCF@0.05 |", "|---|---|---|"]
+    if published is not None:
+        lines.append(f"| ESPnet-SPK published, `{tag}` ({PUBLISHED_SOURCE}) | {published[0]:g} | {published[1]:g} |")
+    else:
+        lines.append(f"| ESPnet-SPK published | no published numbers for `{tag or spec}` in {PUBLISHED_SOURCE} "
+                     "| – |")
+    if base is not None:
+        lines.append(f"| this recipe: baseline, cosine, no norm | {base['eer']:.3f} | {base['min_dcf_p0.05']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def header_lines(args, argv, recipe, trials, env, seed_cfg, extractor=None, lists=None):
+    lists = lists or {}
+    labelled = (f"PLDA and the AS-norm cohort: `{recipe.labelled_set}` with its speaker labels"
+                if recipe.labelled_set != recipe.pairs_set else
+                f"PLDA and the AS-norm cohort: no labelled set was given (--plda-set), so SEED's clean training "
+                f"copies `{recipe.pairs_set}` with their speaker labels are used, as the other recipes do")
     lines = [f"# {args.title}", "",
-             f"Trials: `{args.trials}` — {trials.n_target} target / {trials.n_nontarget} non-target. "
-             "Enrolment is always the clean utterance; the test side is the condition's copy.",
+             f"Main list `{recipe.main_list}`: `{args.trials}` — {trials.n_target} target / "
+             f"{trials.n_nontarget} non-target, scored on every simulated condition. "
+             "Enrolment is always the clean utterance; the test side is the condition's copy."
+             + (" Other trial lists (clean, as distributed): "
+                + "; ".join(f"`{n}` ({r['n_target']} target / {r['n_nontarget']} non-target)" for n, r in lists.items())
+                + "." if lists else ""),
+             (f"Extractor: `{extractor['spec']}`, test crops `{extractor.get('crop_policy')}`. " if extractor else "")
+             + f"{labelled}. EER convention: `{args.eer_method}`.",
              f"Eval seeds (SEED rows are mean ± sample std over them): {', '.join(map(str, recipe.eval_seeds))}.",
              "Centering control: baseline cosine after subtracting the mean of the clean training crops SEED "
              "learns from (no model). Relative changes are (system − reference) / reference on EER.",

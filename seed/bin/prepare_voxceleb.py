@@ -1,11 +1,20 @@
-"""VoxCeleb1 test sets (+ VC-Mix, VoxCeleb2 dev) → Kaldi data dirs and trials.
+"""VoxCeleb1 test sets (+ VC-Mix, VoxSRC-style lists, VoxCeleb2 dev) → Kaldi data dirs and trials.
 
   python -m seed.bin.prepare_voxceleb --vox1 $VOXCELEB1 --out-dir data \
-      [--trial-sets vox1_o,vox1_e,vox1_h] [--voxconverse $VOXCONVERSE] [--vox2 $VOXCELEB2]
+      [--trial-sets vox1_o,vox1_e,vox1_h] [--voxconverse $VOXCONVERSE] [--vox2 $VOXCELEB2] \
+      [--extra-list voxsrc23=$VOXSRC23/VoxSRC2023_val.txt ...]
 
-Writes data/voxceleb1_test (every utterance any selected trial list uses) with
-data/voxceleb1_test/trials_<set>; with --voxconverse also data/voxconverse_test and
-data/vcmix_test (VC-Mix: Vox1-O targets + VoxConverse non-targets); with --vox2 data/voxceleb2_dev.
+Writes
+- data/voxceleb1_test: the utterances of Vox1-O (the list the recipe simulates mismatch on), with
+  `trials` and `trials_vox1_o`;
+- data/voxceleb1: the utterances of Vox1-E/H (all of VoxCeleb1) with `trials_vox1_e`/`trials_vox1_h`,
+  when either is selected — kept apart so that the simulated conditions copy only Vox1-O's 4.7k
+  utterances, not VoxCeleb1's 153k;
+- with --voxconverse: data/voxconverse_test and data/vcmix_test (VC-Mix: Vox1-O targets +
+  VoxConverse non-targets, `trials`);
+- with --extra-list NAME=LIST: data/NAME with `trials` (audio relative to the list's folder; keys
+  prefixed `NAME-`; no speaker labels);
+- with --vox2: data/voxceleb2_dev.
 Trial files are looked up in the corpus root (veri_test2.txt, list_test_all2.txt,
 list_test_hard2.txt, trials_wo_overlap.txt) or given with --trials-dir; a selected list that is
 missing is an error naming the file.
@@ -14,7 +23,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from seed.corpora.voxceleb import VOX1_TRIAL_FILES, make_vcmix, prepare_wav_tree, read_trial_file
+from seed.corpora.voxceleb import (VOX1_TRIAL_FILES, make_vcmix, prepare_extra_list, prepare_wav_tree,
+                                   read_trial_file)
 from seed.data import DataDir, SeedDataError, Trials, validate_data_dir, write_trials
 
 VOXCONVERSE_PREFIX = "vc-"
@@ -35,6 +45,9 @@ def main(argv=None):
     p.add_argument("--trials-dir", default=None, help="folder with the trial lists (default: corpus roots)")
     p.add_argument("--voxconverse", default=None, help="VoxConverse test SV root (wav/ + trials_wo_overlap.txt)")
     p.add_argument("--vox2", default=None, help="VoxCeleb2 dev root converted to wav (wav/<spk>/<video>/<seg>.wav)")
+    p.add_argument("--extra-list", action="append", default=[], metavar="NAME=LIST",
+                   help="a VoxCeleb-format list whose audio paths are relative to its folder (e.g. "
+                        "voxsrc23=$VOXSRC23/VoxSRC2023_val.txt) → data/NAME; repeatable")
     args = p.parse_args(argv)
     out = Path(args.out_dir)
     try:
@@ -42,17 +55,27 @@ def main(argv=None):
         unknown = [s for s in sets if s not in VOX1_TRIAL_FILES]
         if unknown:
             raise SeedDataError("--trial-sets", f"unknown trial set '{unknown[0]}' (known: {', '.join(VOX1_TRIAL_FILES)})")
+        if "vox1_o" not in sets:
+            raise SeedDataError("--trial-sets", "vox1_o must be selected: it is the list the recipe simulates "
+                                                "mismatch on (data/voxceleb1_test)")
         trials = {s: read_trial_file(find_trial_file(VOX1_TRIAL_FILES[s], [args.trials_dir, args.vox1])) for s in sets}
-        keep = sorted(set().union(*(t.keys for t in trials.values())))
-        vox1 = prepare_wav_tree(args.vox1, keep=keep)
-        vox1.write(out / "voxceleb1_test")
-        for s, t in trials.items():
-            write_trials(out / "voxceleb1_test" / f"trials_{s}", t)
-            print(f"prepare_voxceleb: {s}: {t.n_target} target, {t.n_nontarget} nontarget")
-        validate_data_dir(out / "voxceleb1_test")
+        written = []
+        for name, lists in (("voxceleb1_test", ["vox1_o"]), ("voxceleb1", [s for s in sets if s != "vox1_o"])):
+            if not lists:
+                continue
+            keep = sorted(set().union(*(trials[s].keys for s in lists)))
+            data = prepare_wav_tree(args.vox1, keep=keep)
+            data.write(out / name)
+            for s in lists:
+                write_trials(out / name / f"trials_{s}", trials[s])
+                print(f"prepare_voxceleb: {s}: {trials[s].n_target} target, {trials[s].n_nontarget} nontarget "
+                      f"(data/{name}/trials_{s})")
+            if name == "voxceleb1_test":
+                write_trials(out / name / "trials", trials["vox1_o"])   # the recipe's main list
+            validate_data_dir(out / name)
+            written.append((name, data))
+        vox1 = written[0][1]
         if args.voxconverse:
-            if "vox1_o" not in trials:
-                raise SeedDataError("--trial-sets", "VC-Mix needs vox1_o")
             vc_trials = read_trial_file(find_trial_file("trials_wo_overlap.txt", [args.trials_dir, args.voxconverse]),
                                         prefix=VOXCONVERSE_PREFIX)
             vc = prepare_wav_tree(args.voxconverse, prefix=VOXCONVERSE_PREFIX, keep=vc_trials.keys)
@@ -65,6 +88,16 @@ def main(argv=None):
             write_trials(out / "vcmix_test" / "trials", vcmix)
             validate_data_dir(out / "vcmix_test")
             print(f"prepare_voxceleb: vcmix: {vcmix.n_target} target, {vcmix.n_nontarget} nontarget")
+        for spec in args.extra_list:
+            name, eq, list_path = spec.partition("=")
+            if not eq or not name or not list_path or "/" in name:
+                raise SeedDataError("--extra-list", f"expected NAME=LIST, got '{spec}'")
+            data, extra = prepare_extra_list(list_path, prefix=f"{name}-")
+            data.write(out / name)
+            write_trials(out / name / "trials", extra)
+            validate_data_dir(out / name)
+            print(f"prepare_voxceleb: {name}: {extra.n_target} target, {extra.n_nontarget} nontarget "
+                  f"({len(data.utt2spk)} files)")
         if args.vox2:
             vox2 = prepare_wav_tree(args.vox2)
             vox2.write(out / "voxceleb2_dev")
@@ -73,7 +106,8 @@ def main(argv=None):
     except SeedDataError as e:
         print(f"prepare_voxceleb: {e}", file=sys.stderr)
         return 1
-    print(f"prepare_voxceleb: voxceleb1_test: {len(vox1.utt2spk)} utterances, {len(vox1.spk2utt)} speakers")
+    for name, data in written:
+        print(f"prepare_voxceleb: {name}: {len(data.utt2spk)} utterances, {len(data.spk2utt)} speakers")
     return 0
 
 

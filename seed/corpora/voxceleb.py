@@ -6,6 +6,8 @@
 - Trial lists (downloaded by the user next to the audio, we never fetch them): Vox1-O cleaned
   `veri_test2.txt`, Vox1-E `list_test_all2.txt`, Vox1-H `list_test_hard2.txt`, in the VoxCeleb
   `1 a.wav b.wav` form.
+- Extra VoxCeleb-format lists with their own audio root (the VoxSRC-23 validation list): the list
+  file sits in the root and names files relative to it (`prepare_extra_list`).
 - VoxConverse test SV (for VC-Mix): `<root>/wav/<spk>/<session>/<seg>.wav` plus
   `trials_wo_overlap.txt`; VC-Mix = all Vox1-O targets + all VoxConverse non-targets
   (seed-method.md §8).
@@ -63,3 +65,25 @@ def make_vcmix(vox1_o, voxconverse):
     test = [t for t, k in zip(vox1_o.test, tgt) if k] + [t for t, k in zip(voxconverse.test, non) if k]
     labels = np.concatenate([np.ones(int(tgt.sum()), np.int8), np.zeros(int(non.sum()), np.int8)])
     return Trials(enroll, test, labels)
+
+
+def prepare_extra_list(list_path, prefix):
+    """An extra VoxCeleb-format list (`label rel/a.wav rel/b.wav`, e.g. the VoxSRC-23 validation list)
+    whose audio lives under the list's own folder: (data dir of every listed file, trials).
+
+    Keys are `<prefix><path with '/' → '-', no .wav>`, so they cannot collide with VoxCeleb1's. Such
+    lists name no speakers (VoxSRC files are anonymous), so every utterance is its own speaker in
+    utt2spk (the Kaldi convention for unknown speakers); nothing speaker-labelled is trained on them.
+    """
+    list_path = Path(list_path)
+    root = list_path.parent
+    trials = read_voxceleb_trials(list_path, key_style="path")
+    wav_scp = {}
+    for rel in dict.fromkeys(trials.enroll + trials.test):
+        audio = root / rel
+        if not audio.is_file():
+            raise SeedDataError(list_path, f"listed audio file not found: {audio}", key=rel)
+        wav_scp[prefix + voxceleb_path_to_key(rel)] = str(audio.resolve())
+    keyed = Trials([prefix + voxceleb_path_to_key(p) for p in trials.enroll],
+                   [prefix + voxceleb_path_to_key(p) for p in trials.test], trials.labels)
+    return build_data_dir(wav_scp, {u: u for u in wav_scp}), keyed

@@ -8,6 +8,9 @@ A system is a trained SEED model plus complete enhancement options:
   of the `enhance:` section; values parsed as YAML, underscores untouched; a bare `opt` means true);
 - `--ood-models "NAME=EXP_DIR ..."`: models trained by other recipes, enhanced with THIS recipe's
   enhancement options (the out-of-domain protocol).
+Trial lists: the main list (`test_list`: the test set's trials, scored on every simulated
+condition) and `--eval-lists "NAME=SET[:TRIALS_FILE] ..."`: more clean lists on other data dirs
+(Vox1-E/H, VC-Mix, VoxSRC-23), scored as they are, each its own report section.
 The file also records where everything lives (embeddings, enhanced folders, backends, sets), so no
 later stage re-derives a path or a "first eval seed".
 """
@@ -59,6 +62,17 @@ class RecipeSystems:
     labelled_set: str         # PLDA / cohort set (the pairs set when the recipe has no --plda-set)
     utt2spk: str
     config: str               # the recipe conf the systems were resolved from
+    test_list: str = ""       # name of the main list in the report (default: the test set's name)
+    eval_lists: list = dataclasses.field(default_factory=list)  # [{"name", "set", "trials"}]: clean lists
+
+    @property
+    def main_list(self) -> str:
+        return self.test_list or self.test_set
+
+    @property
+    def eval_sets(self) -> list:
+        """Data dirs of the extra lists (each once), enhanced like the test sets."""
+        return list(dict.fromkeys(x["set"] for x in self.eval_lists if x["set"] not in self.test_sets))
 
     @property
     def first_seed(self) -> int:
@@ -121,6 +135,31 @@ def parse_ood(text: str):
     if not sep or not model or not NAME_RE.match(name) or name in RESERVED:
         raise ValueError(f"--ood-models entry '{text}': expected NAME=EXP_DIR with NAME matching {NAME_RE.pattern}")
     return name, model
+
+
+def parse_eval_list(text: str, data_dir) -> dict:
+    """`NAME=SET[:TRIALS_FILE]` → {"name", "set", "trials": data_dir/SET/TRIALS_FILE (default `trials`)}."""
+    name, sep, rest = text.partition("=")
+    data_set, _, trials_file = rest.partition(":")
+    if not sep or not data_set or not NAME_RE.match(name) or not NAME_RE.match(data_set):
+        raise ValueError(f"--eval-lists entry '{text}': expected NAME=SET[:TRIALS_FILE] with NAME and SET "
+                         f"matching {NAME_RE.pattern}")
+    return {"name": name, "set": data_set, "trials": str(Path(data_dir) / data_set / (trials_file or "trials"))}
+
+
+def parse_eval_lists(texts, data_dir, main_list) -> list:
+    """Every `--eval-lists` entry, names unique and different from the main list's."""
+    out, seen = [], {main_list}
+    for text in texts:
+        entry = parse_eval_list(text, data_dir)
+        if entry["name"] in seen:
+            raise ValueError(f"--eval-lists entry '{text}': list name '{entry['name']}' is used twice "
+                             f"(the main list is '{main_list}')")
+        if not Path(entry["trials"]).is_file():
+            raise ValueError(f"--eval-lists entry '{text}': trial list not found: {entry['trials']}")
+        seen.add(entry["name"])
+        out.append(entry)
+    return out
 
 
 def enhance_options(cfg: dict, overrides: dict, source: str) -> dict:

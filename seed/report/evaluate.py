@@ -105,9 +105,11 @@ def make_scorer(system, backend, multicrop, norms, top_k=None):
     return TrialScorer.cosine(multicrop, mean, cohort=cohort, top_k=top_k)
 
 
-def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k=None, scores_dir=None):
+def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k=None, scores_dir=None,
+                    eer_method="interp"):
     """Rows of metrics for one system over every backend × norm × condition; writes score files when
-    `scores_dir` is given. Also returns {condition: scores} of the first backend and norm (DET plot)."""
+    `scores_dir` is given. Also returns {condition: scores} of the first backend and norm (DET plot).
+    `eer_method`: `interp` (the project's) or `espnet` (ESPnet-SPK's convention, seed.metrics.eer)."""
     rows, det = [], {}
     enroll = system.embeddings(test_set, sorted(set(trials.enroll)))
     tests = {c: system.embeddings(condition_set(test_set, c), sorted(set(trials.test))) for c in conditions}
@@ -127,7 +129,7 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
                     write_scores(Path(scores_dir) / tag / f"{backend}_{norm}" / f"{c}.scores", trials.enroll,
                                  trials.test, s)
                 rows.append({"condition": c, "system": system.name, "backend": backend, "norm": norm,
-                             "eval_seed": system.eval_seed, **compute_metrics(s, trials.labels)})
+                             "eval_seed": system.eval_seed, **compute_metrics(s, trials.labels, eer_method=eer_method)})
                 if c != CLEAN:
                     pooled[norm].append(s)
                 if backend == backends[0] and norm == norms[0]:
@@ -135,6 +137,7 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
         if len(mismatched) > 1:   # one operating point over every mismatched trial: more errors to rest on
             labels = np.tile(trials.labels, len(mismatched))
             rows += [{"condition": POOLED, "system": system.name, "backend": backend, "norm": norm,
-                      "eval_seed": system.eval_seed, **compute_metrics(np.concatenate(pooled[norm]), labels)}
+                      "eval_seed": system.eval_seed,
+                      **compute_metrics(np.concatenate(pooled[norm]), labels, eer_method=eer_method)}
                      for norm in norms]
     return rows, det
