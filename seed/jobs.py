@@ -185,3 +185,16 @@ def check_done(marker, fingerprint, job_id, nj, log):
     if not done or done.get("fingerprint") != fingerprint:
         raise SeedDataError(marker, f"job {job_id} of {nj} did not finish for these inputs (see {log})")
     return done
+
+
+def job_device(device, job_id, n_visible=None):
+    """The device of job `job_id`: `cuda` (no index) in a job that sees several GPUs becomes
+    `cuda:(job_id - 1) % n`. run.pl runs every job on this machine and ignores `--gpu`, so without this
+    all `ngpu` extraction jobs would share GPU 0; under slurm.pl/queue.pl each job sees only the GPU it
+    was given (n = 1) and keeps `cuda`. Other devices, and the dispatcher (job_id None), are unchanged."""
+    if device != "cuda" or job_id is None:
+        return device
+    if n_visible is None:
+        import torch
+        n_visible = torch.cuda.device_count()
+    return f"cuda:{(int(job_id) - 1) % n_visible}" if n_visible > 1 else device

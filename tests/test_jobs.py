@@ -80,3 +80,13 @@ def test_no_bin_module_imports_another():
             names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
                      [a.name for a in node.names] if isinstance(node, ast.Import) else [])
             assert not any(n == "seed.bin" or n.startswith("seed.bin.") for n in names), (path, names)
+
+
+def test_job_device_spreads_run_pl_jobs_over_the_visible_gpus():
+    """run.pl ignores --gpu: with several GPUs visible, job J of an extraction takes GPU (J-1) mod n;
+    a scheduler's job that sees one GPU, the dispatcher, CPU and explicit indices stay as they are."""
+    from seed.jobs import job_device
+    assert [job_device("cuda", j, n_visible=2) for j in (1, 2, 3, 4)] == ["cuda:0", "cuda:1", "cuda:0", "cuda:1"]
+    assert job_device("cuda", 3, n_visible=1) == "cuda"
+    assert job_device("cuda", None, n_visible=4) == "cuda"
+    assert job_device("cuda:1", 2, n_visible=4) == "cuda:1" and job_device("cpu", 2, n_visible=4) == "cpu"

@@ -173,3 +173,69 @@ def test_every_stage_is_at_most_15_lines_and_one_entry_point():
         assert len(body) <= 15, n
         steps = set(re.findall(r"-m seed\.bin\.(\w+)", "\n".join(body)))
         assert len(steps) == 1, (n, steps)
+
+
+# ---- GPU placement: every GPU step through ${cuda_cmd} --gpu N, seen by a (fake) sbatch ----------------
+def _slurm_copy(recipe, tmp_path):
+    """The module's recipe copied (its repo root with it), conf/slurm.conf in place, a fake sbatch."""
+    from test_utils_shell import FAKE_SBATCH
+    root = tmp_path / "repo"
+    shutil.copytree(recipe.parents[2], root, symlinks=True)
+    rec = root / recipe.relative_to(recipe.parents[2])
+    shutil.copy(REPO / "egs/TEMPLATE/seed1/conf/slurm.conf", rec / "conf" / "slurm.conf")
+    fake = tmp_path / "sbatch"
+    fake.write_text(FAKE_SBATCH)
+    fake.chmod(0o755)
+    env = {"cmd_backend": "slurm", "SEED_SLURM_SBATCH": str(fake), "FAKE_ARGV": str(tmp_path / "argv")}
+    return rec, env
+
+
+def _submissions(tmp_path):
+    text = (tmp_path / "argv").read_text() if (tmp_path / "argv").exists() else ""
+    return [" ".join(c.splitlines()) for c in text.split("---\n") if c.strip()]
+
+
+def test_gpu_steps_go_through_cuda_cmd_with_their_gpu_count(recipe, tmp_path):
+    """--ngpu 1: training, enhancement and the report (its sweep) are each one sbatch job with
+    --gres=gpu:1 (conf/slurm.conf); CPU-only steps (backend) are not submitted. `--gpu-device cpu` runs
+    the same placement on this CPU machine."""
+    rec, env = _slurm_copy(recipe, tmp_path)
+    r = subprocess.run(["./seed.sh", "--train-set", "train", "--test-set", "test", "--test-conditions", "noise_snr5",
+                        "--extractor-tag", TAG, "--eval-seeds", "0 1", "--sweep-strengths", "0.3", "--results-copy",
+                        "", "--stage", "3", "--ngpu", "1", "--gpu-device", "cpu"], cwd=rec, capture_output=True,
+                       text=True, env=dict(os.environ, SEED_VENV=str(REPO / ".venv"), **env))
+    assert r.returncode == 0, r.stderr[-3000:]
+    subs = _submissions(tmp_path)
+    assert len(subs) == 3 and all("-p gpu --gres=gpu:1" in s for s in subs), subs
+    logs = [rec / "exp/seed" / SEED_TAG / "log/train.log", rec / f"exp/log/enhance.{SEED_TAG}.log",
+            rec / f"exp/log/report.{SEED_TAG}.log"]
+    for log, sub in zip(logs, subs):
+        assert f" -o {log.parent}/q/{log.name}" in sub and "# Ended (code 0)" in log.read_text(), sub
+    assert (rec / "exp" / "results" / SEED_TAG / "results.json").is_file()
+    assert (rec / "exp" / marker(6)).is_file()
+
+
+def test_gpu_extraction_runs_one_job_per_gpu(recipe, tmp_path, shared_data):
+    """--ngpu 2 at stage 2: one sbatch array of 2 tasks (nj follows ngpu, not --nj), each asking for one
+    GPU; --nj stays the CPU job count."""
+    import soundfile
+    from seed.data import DataDir, read_audio
+    from test_extract_fixtures import librispeech_files
+    rec, env = _slurm_copy(recipe, tmp_path)
+    wav, u2s = {}, {}
+    for utt, flac in librispeech_files(per_speaker=2, speakers={"1688", "1998"}).items():
+        x, _ = read_audio(flac, end=1.5)
+        soundfile.write(tmp_path / f"{utt}.wav", x, 16000, subtype="PCM_16")
+        wav[utt], u2s[utt] = str(tmp_path / f"{utt}.wav"), utt.split("-")[0]
+    for name in ("test", "test_noise_snr5", "train_pairs"):
+        shutil.rmtree(rec / "data" / name, ignore_errors=True)
+        DataDir(wav_scp=wav, utt2spk=u2s).write(rec / "data" / name)
+    r = subprocess.run(["./seed.sh", "--train-set", "train", "--test-set", "test", "--test-conditions", "noise_snr5",
+                        "--extractor", "resemblyzer", "--extractor-tag", TAG, "--stage", "2", "--stop-stage", "2",
+                        "--nj", "4", "--ngpu", "2", "--gpu-device", "cpu"], cwd=rec, capture_output=True, text=True,
+                       env=dict(os.environ, SEED_VENV=str(REPO / ".venv"), **env))
+    assert r.returncode == 0, r.stderr[-3000:]
+    [sub] = _submissions(tmp_path)
+    assert "--array=1-2" in sub and "-p gpu --gres=gpu:1" in sub, sub
+    for name in ("test", "test_noise_snr5", "train_pairs"):
+        assert len((rec / "exp" / "embed" / TAG / name / "embedding.scp").read_text().splitlines()) == 4

@@ -86,7 +86,7 @@ def _run(args, argv):
             raise ExtractorError(f"--plugin {module}: cannot import: {e}") from None
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    device = check_device(args.device)
+    device = jobs.job_device(check_device(args.device), args.job_id)   # run.pl + several GPUs: one per job
     if args.num_threads < 0:
         raise ValueError(f"--num-threads must be >= 0, got {args.num_threads}")
     if args.num_threads:

@@ -19,7 +19,8 @@ stage=0                 # first stage to run
 stop_stage=6            # last stage to run
 skip_stages=""          # stages to skip, e.g. "3 4"
 nj=4                    # parallel jobs for simulation and extraction
-ngpu=0                  # GPUs for training/enhancement/extraction (0: CPU); >1 trains with torchrun
+ngpu=0                  # GPUs (0: CPU). >0: every GPU step goes through ${cuda_cmd} --gpu N; extraction runs ngpu jobs of 1 GPU; >1 trains with torchrun
+gpu_device=cuda         # device of the GPU steps when ngpu > 0 (cpu runs the same job placement on CPU: the tests do)
 num_nodes=1             # nodes for SEED training (torchrun --nnodes)
 node_rank=0             # this node's rank (multi-node training)
 master_addr=localhost   # rendezvous host (multi-node training)
@@ -29,6 +30,8 @@ exp_dir=exp             # where embeddings, models, scores and RESULTS.md go
 train_set=""            # clean SEED training corpus (data dir name, made by local/data.sh)
 test_set=""             # clean test set with a `trials` file (made by local/data.sh)
 trials_name=trials      # trial list file name inside data/<test_set>
+test_list_name=""       # name of the main list in RESULTS.md / results.json / score folders (empty: the test set)
+eval_lists=""           # more clean trial lists, scored as distributed (not simulated): "NAME=SET[:TRIALS_FILE] ..." (file in data/SET, default trials)
 plda_set=""             # labelled set for PLDA/cohort (empty: use the training copies with their speaker labels)
 local_data_opts=""      # extra options for local/data.sh
 # simulation
@@ -62,6 +65,7 @@ backends="cosine plda"  # scoring backends
 norms="none asnorm"     # score normalisation
 lda_dim=0               # LDA dimension before PLDA (0: none)
 asnorm_top_k=""         # AS-norm top-k cohort size (empty: the package default, seed.backend.trial_scorer)
+eer_method=interp       # EER convention: interp (the project's) or espnet (ESPnet-SPK's)
 results_title=""        # title of RESULTS.md (the extractor tag and SEED config are appended)
 results_copy=RESULTS.md # copy the results table into the recipe folder (empty: do not)
 
@@ -97,9 +101,13 @@ backend="${exp_dir}/backend"
 results="${exp_dir}/results/${seed_tag}"
 systems="${exp_dir}/systems/${seed_tag}.json"
 pairs_set="${train_set}_pairs"
-device=cpu; [ "${ngpu}" -gt 0 ] && device=cuda
+device=cpu; [ "${ngpu}" -gt 0 ] && device="${gpu_device}"
 py() { python "$@"; }
+gpu_step() {  # gpu_step LOG CMD...: one GPU through ${cuda_cmd} (output in LOG) when ngpu > 0, else here
+    if [ "${ngpu}" -gt 0 ]; then log "on 1 GPU via ${cuda_cmd}: log $1"; ${cuda_cmd} --gpu 1 "$@"; else shift; "$@"; fi
+}
 sets_of() { local s; for s in "$@"; do printf '%s ' "${data_dir}/${s}"; done; }
+eval_sets() { local x; for x in ${eval_lists}; do x=${x#*=}; echo "${x%%:*}"; done | sort -u; }
 
 # ---- stages: one entry point each --------------------------------------------------------------
 stage_0() {  # data dirs + trials (the corpus's local/data.sh gets the set names), validated data, pools
@@ -124,13 +132,16 @@ stage_1() {  # mismatch test conditions (test pools) and SEED's training copies 
 stage_2() {  # embeddings of every set, one extractor load per job (test sets with their crop policy)
     local test_sets=() s
     for s in ${conditions}; do [ "${s}" = clean ] && test_sets+=("${test_set}") || test_sets+=("${test_set}_${s}"); done
+    # shellcheck disable=SC2207
+    test_sets+=($(eval_sets | grep -vxF -e "${test_set}" || true))
     # shellcheck disable=SC2206
-    local all=("${test_sets[@]}" "${pairs_set}" ${plda_set})
-    local crops=(); for s in "${test_sets[@]}"; do crops+=("${extract_crops}"); done
+    local all=("${test_sets[@]}" "${pairs_set}" ${plda_set}) crops=() jobs=("${nj}" "${train_cmd}")
+    for s in "${test_sets[@]}"; do crops+=("${extract_crops}"); done
+    [ "${ngpu}" -gt 0 ] && jobs=("${ngpu}" "${cuda_cmd} --gpu 1")   # one job per GPU
     # shellcheck disable=SC2046
     py -m seed.bin.extract --extractor "${extractor}" --data-dir $(sets_of "${all[@]}") \
         --out-dir "${all[@]/#/${embed}/}" --crops "${crops[@]}" whole ${plda_set:+whole} \
-        --nj "${nj}" --cmd "${train_cmd}" --device "${device}" --batch-size "${extract_batch_size}"
+        --nj "${jobs[0]}" --cmd "${jobs[1]}" --device "${device}" --batch-size "${extract_batch_size}"
 }
 stage_3() {  # SEED on the training copies' (noisy, clean) embedding pairs; torchrun for >1 GPU or node
     local args=(-m seed.bin.train_seed --config "${seed_config}" --embeddings "${embed}/${pairs_set}/embedding.scp"
@@ -140,16 +151,17 @@ stage_3() {  # SEED on the training copies' (noisy, clean) embedding pairs; torc
             --node_rank "${node_rank}" --nproc_per_node "${ngpu}" --master_addr "${master_addr}" \
             --master_port "${master_port}" "${args[@]}"
     else
-        py "${args[@]}"
+        gpu_step "${seed_exp}/log/train.log" python "${args[@]}"
     fi
 }
 stage_4() {  # resolve the SEED systems (conf's enhance:, variants, OOD models) and enhance every set
     # shellcheck disable=SC2086
-    py -m seed.bin.enhance_systems --config "${seed_config}" --model "${seed_exp}" \
-        --enhanced-dir "${exp_dir}/enhanced/${seed_tag}" --backend-dir "${backend}/${seed_tag}" \
+    gpu_step "${exp_dir}/log/enhance.${seed_tag}.log" python -m seed.bin.enhance_systems --config "${seed_config}" \
+        --model "${seed_exp}" --enhanced-dir "${exp_dir}/enhanced/${seed_tag}" --backend-dir "${backend}/${seed_tag}" \
         --baseline-backend-dir "${backend}/${extractor_tag}" --ood-root "${exp_dir}" --embed-dir "${embed}" \
         --data-dir "${data_dir}" --test-set "${test_set}" --conditions "${conditions}" --pairs-set "${pairs_set}" \
         --labelled-set "${plda_set}" --enhance-variants "${enhance_variants}" --ood-models "${ood_models}" \
+        --test-list-name "${test_list_name}" --eval-lists "${eval_lists}" \
         --eval-seeds ${eval_seeds} --device "${device}" --systems-out "${systems}"
 }
 stage_5() {  # centering mean, PLDA (+LDA), AS-norm cohort: the baseline's and every system's
@@ -157,8 +169,9 @@ stage_5() {  # centering mean, PLDA (+LDA), AS-norm cohort: the baseline's and e
 }
 stage_6() {  # every system x backend x norm x condition, the strength sweep, RESULTS.md / results.json
     # shellcheck disable=SC2086
-    py -m seed.bin.make_report --systems "${systems}" --trials "${data_dir}/${test_set}/${trials_name}" \
-        --backends ${backends} --norms ${norms} ${asnorm_top_k:+--top-k "${asnorm_top_k}"} \
+    gpu_step "${exp_dir}/log/report.${seed_tag}.log" python -m seed.bin.make_report --systems "${systems}" \
+        --trials "${data_dir}/${test_set}/${trials_name}" --backends ${backends} --norms ${norms} \
+        ${asnorm_top_k:+--top-k "${asnorm_top_k}"} --eer-method "${eer_method}" \
         --sweep-strengths ${sweep_strengths} --stage-markers "${exp_dir}" --stage-tag "${seed_tag}" --device "${device}" \
         --title "${results_title:-SEED on ${test_set}} (${extractor_tag}, $(basename "${seed_config}"))" \
         --out-dir "${results}" ${results_copy:+--copy-to "${results_copy}"}
