@@ -14,6 +14,8 @@ def main():
     p.add_argument("--backends", required=True)
     p.add_argument("--norms", required=True)
     p.add_argument("--n-seeds", type=int, required=True)
+    p.add_argument("--main-list", default="", help="name of the main list in results.json 'lists' (checked when given)")
+    p.add_argument("--lists", default="", help="extra trial lists expected (each clean: every system x backend x norm)")
     a = p.parse_args()
     d = Path(a.results_dir)
     problems = []
@@ -49,6 +51,27 @@ def main():
                 problems.append(f"results.json: no pooled mismatched row for {s}")
         if "| all mismatched, pooled |" not in md:
             problems.append("RESULTS.md: no pooled mismatched row")
+    lists = res.get("lists", {})
+    if a.main_list and lists.get(a.main_list, {}).get("n_target") != res["n_target"]:
+        problems.append(f"results.json: lists has no main list '{a.main_list}' with the main trial counts")
+    for name in a.lists.split():
+        entry = lists.get(name)
+        if entry is None:
+            problems.append(f"results.json: no trial list '{name}'")
+            continue
+        if not entry.get("n_target") or not entry.get("n_nontarget"):
+            problems.append(f"results.json: list {name}: no trial counts")
+        lrows = {(r["system"], r["backend"], r["norm"]): r for r in entry["rows"] if r["condition"] == "clean"}
+        for s in a.systems.split():
+            for b in a.backends.split():
+                for n in a.norms.split():
+                    if (s == "centering" or s.endswith("_centered")) and b != "cosine":
+                        continue
+                    r = lrows.get((s, b, n))
+                    if r is None or not math.isfinite(r["eer"]):
+                        problems.append(f"results.json: list {name}: no finite row for {s}/{b}/{n}")
+        if f"### Trial list `{name}`" not in md:
+            problems.append(f"RESULTS.md: no section for trial list {name}")
     for section in ("## Stage wall times", "### Summary"):
         if section not in md:
             problems.append(f"RESULTS.md: no '{section}' section")
