@@ -5,7 +5,8 @@
 
 Extractor specs: `resemblyzer` (= resemblyzer:preprocess, its VAD + levelling), `resemblyzer:rms`,
 `resemblyzer:raw`, `espnet:EXP_DIR`, `espnet:CONFIG.yaml,MODEL.pth`,
-`espnet-tag:espnet/voxcelebs12_rawnet3` (needs espnet_model_zoo and the model hub), or any name a
+`espnet-tag:espnet/voxcelebs12_rawnet3` (needs espnet_model_zoo and the model hub or its offline cache,
+HF_HUB_OFFLINE=1 HF_HUB_CACHE=DIR: see seed.bin.make_espnet_hub_model), or any name a
 `--plugin` module registers with seed.extract.register_extractor.
 
 Without --job-id the command runs itself as JOB=1:N through --cmd (utils/run.pl by default; with

@@ -5,9 +5,13 @@ Specs:
   (the first present of valid.eer.best.pth, valid.eer.ave.pth, valid.eer.ave_1best.pth,
   latest.pth, model.pth, or the only *.pth in the folder);
 - `espnet:CONFIG.yaml,MODEL.pth` — explicit files;
-- `espnet-tag:TAG` — a model-zoo tag such as `espnet/voxcelebs12_rawnet3` through
-  `Speech2Embedding.from_pretrained` (needs `espnet_model_zoo` and network access to the hub; our
-  CPU machines have neither, so this path is exercised only up to the download call).
+- `espnet-tag:TAG` — a model-zoo tag such as `espnet/voxcelebs12_rawnet3` (or `ORG/NAME@REVISION`)
+  through `Speech2Embedding.from_pretrained(model_tag=TAG)` → espnet_model_zoo → huggingface_hub, unmodified:
+  from the hub when it can be reached, else from the hub's local cache (HF_HUB_CACHE / HF_HOME; with
+  HF_HUB_OFFLINE=1 only from there). Offline machines get a model into that cache with
+  `python -m seed.bin.make_espnet_hub_model` (ESPnet's packer + the hub's cache layout,
+  seed/extract/espnet_hub.py); tests/test_espnet_hub.py loads one by tag and checks the embeddings
+  equal `espnet:EXP_DIR`'s. `describe()` records the tag, the snapshot revision and the checksums.
 
 Batching and exactness. ESPnet-SPK encoders take no frame lengths (`encode_frame(feats)`), so zero
 padding would leak into the convolution context of the last frames and change the embedding; and
@@ -146,21 +150,32 @@ def _espnet_local(arg, device, **options):
     return ESPnetSpeakerExtractor(s2e, device, source, **options)
 
 
+TAG_PACKAGES = (("espnet_model_zoo", "espnet_model_zoo==0.1.11"), ("huggingface_hub", "huggingface-hub==2.4.0"))
+
+
 @register_extractor("espnet-tag")
 def _espnet_tag(arg, device, **options):
     if not arg:
         raise ExtractorError("spec 'espnet-tag:' needs a model tag, e.g. espnet-tag:espnet/voxcelebs12_rawnet3")
     Speech2Embedding = _import_speech2embedding()
-    try:
-        import espnet_model_zoo  # noqa: F401  (from_pretrained imports it; fail with a useful message first)
-    except ImportError:
-        raise ExtractorError(f"espnet-tag:{arg} needs the `espnet_model_zoo` package and access to the model hub; "
-                             "on an offline machine download the model elsewhere and use espnet:EXP_DIR") from None
+    for module, pin in TAG_PACKAGES:  # from_pretrained imports them; fail first with the command that fixes it
+        try:
+            __import__(module)
+        except ImportError:
+            raise ExtractorError(
+                f"espnet-tag:{arg} needs the `{module}` package: run tools/install.sh, or `pip install {pin}`"
+                + (" --no-deps --ignore-requires-python (its wheel declares Python >= 3.12; see "
+                   "tools/requirements-ignore-requires-python.txt)" if module == "espnet_model_zoo" else "")) from None
+    from seed.extract.espnet_hub import explain_load_error, loaded_snapshot
     try:
         s2e = Speech2Embedding.from_pretrained(model_tag=arg, device=device)
-    except Exception as e:  # hub/network errors come in many types
-        raise ExtractorError(f"espnet-tag:{arg}: Speech2Embedding.from_pretrained failed: "
-                             f"{type(e).__name__}: {e}".replace("\n", " ")) from None
+    except Exception as e:  # hub/network/cache errors come in many types
+        raise ExtractorError(explain_load_error(arg, e)) from None
     from importlib import metadata
-    source = {"model_tag": arg, "espnet_model_zoo_version": metadata.version("espnet_model_zoo")}
+    revision, snapshot, model = loaded_snapshot(arg)
+    source = {"model_tag": arg, "hub_revision": revision, "hub_snapshot": None if snapshot is None else str(snapshot),
+              "model_file": None if model is None else str(model),
+              "model_file_sha256": file_sha256(model) if model is not None and model.is_file() else None,
+              "espnet_model_zoo_version": metadata.version("espnet_model_zoo"),
+              "huggingface_hub_version": metadata.version("huggingface_hub")}
     return ESPnetSpeakerExtractor(s2e, device, source, **options)

@@ -8,6 +8,7 @@ exactly like a downloaded ESPnet-SPK model, without any network. Two sizes:
   size class of ESPnet's `ecapa_mel` baseline), for speed measurements.
 The weights are barely trained: use it to test plumbing and speed, not accuracy.
 """
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,14 +43,19 @@ def train_config(size="tiny", epochs=2, sample_rate=16000):
     }
 
 
-def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, timeout=900):
+def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, timeout=900, num_threads=None):
     """Train an ESPnet-SPK model on `wavs` (utt → audio path) / `utt2spk`; returns the experiment folder.
 
     Needs at least two speakers, one with two utterances (for a target and a non-target
     validation trial). The trainer's log is `work_dir/train.log`; a failure raises with its tail.
+    `num_threads` sets OMP_NUM_THREADS/MKL_NUM_THREADS for the trainer (None: torch's default, one per
+    core). On CPU the weights are bitwise equal between runs with the same thread count (measured
+    here: two runs with 2 threads gave identical 1epoch.pth files) but differ between 1 and 2 threads,
+    so a reproducible build fixes it.
     """
-    work = Path(work_dir)
+    work = Path(work_dir).absolute()
     data, exp = work / "data", work / "exp"
+    wavs = {u: Path(p).absolute() for u, p in wavs.items()}  # the trainer runs in work_dir
     (data / "train").mkdir(parents=True, exist_ok=True)
     (data / "valid").mkdir(parents=True, exist_ok=True)
     utts = sorted(wavs)
@@ -78,8 +84,12 @@ def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, t
     write(data / "valid/speech_shape", [f"{x}*{y} {lengths[x]}" for x, y, _ in trials])
     config = work / "train.yaml"
     config.write_text(yaml.safe_dump(train_config(size, epochs)), encoding="utf-8")
+    # Run from work_dir with relative paths, as an ESPnet recipe runs from its egs2/*/spk1 folder: the
+    # config.yaml that the trainer writes (and `espnet2.bin.pack` ships) then does not depend on where
+    # work_dir is, so the same data and seed give the same packed model (seed/extract/espnet_hub.py).
+    data, exp_rel = Path("data"), Path("exp")
     cmd = [sys.executable, "-m", "espnet2.bin.spk_train", "--use_tensorboard", "false", "--ngpu", "0",
-           "--seed", str(seed), "--output_dir", str(exp), "--config", str(config),
+           "--seed", str(seed), "--output_dir", str(exp_rel), "--config", config.name,
            "--train_data_path_and_name_and_type", f"{data}/train/wav.scp,speech,sound",
            "--train_data_path_and_name_and_type", f"{data}/train/utt2spk,spk_labels,text",
            "--train_shape_file", f"{data}/train/speech_shape",
@@ -89,8 +99,11 @@ def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, t
            "--valid_shape_file", f"{data}/valid/speech_shape",
            "--spk2utt", f"{data}/train/spk2utt", "--spk_num", str(len(spks))]
     log = work / "train.log"
+    env = None
+    if num_threads is not None:
+        env = dict(os.environ, OMP_NUM_THREADS=str(int(num_threads)), MKL_NUM_THREADS=str(int(num_threads)))
     with open(log, "w", encoding="utf-8") as f:
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout)
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout, cwd=work, env=env)
     if proc.returncode != 0 or not (exp / "config.yaml").is_file() or not (exp / "valid.eer.best.pth").exists():
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
         raise ExtractorError(f"espnet2.bin.spk_train failed (exit {proc.returncode}); {log}: " + " | ".join(tail))
