@@ -1,54 +1,102 @@
 #!/usr/bin/env bash
 # End-to-end recipe test (part of `make test`), on real and synthetic speech, both directions of the
-# out-of-domain protocol (issue 9):
-#   1. egs/mini/seed1: the embedded demo (synthetic voices, generated noise, simulated rooms), exactly
-#      as `make demo` runs it (stages 0-6);
-#   2. egs/librispeech/seed1 stages 0-6 on the shared real excerpts (../shared/data) with the CI
-#      configuration (conf/seed_ci.yaml, fewer crops), plus the mini model scored out of domain;
-#   3. egs/librispeech/seed1 stages 2-6 again with the CAM++ extractor (a second system on the same
-#      simulated data: stages 0-1 are shared, 2-6 carry the system tag);
-#   4. egs/mini/seed1 stages 4-6 again, now also scoring the LibriSpeech-trained model out of domain
-#      (with the full strength sweep, which the demo itself shortens to 0.3 and 1.0).
-# Each RESULTS.md / results.json is checked for a row of every condition x system x backend x norm.
-# Work goes to the recipes' data*/exp*/db folders (gitignored), rebuilt from scratch each run.
+# out-of-domain protocol (issue 9) and the paper-scale recipe on its stand-in (issue 12):
+#   mini        egs/mini/seed1: the embedded demo (synthetic voices, generated noise, simulated rooms),
+#               exactly as `make demo` runs it (stages 0-6);
+#   librispeech egs/librispeech/seed1 stages 0-6 on the shared real excerpts (../shared/data) with the CI
+#               configuration (conf/seed_ci.yaml, fewer crops), plus the mini model scored out of domain;
+#               then stages 2-6 again with the CAM++ extractor (stages 0-1 shared, 2-6 carry the system tag);
+#               then egs/mini/seed1 stages 4-6 again, also scoring the LibriSpeech-trained model out of
+#               domain (with the full strength sweep, which the demo itself shortens to 0.3 and 1.0);
+#   voxceleb    egs/voxceleb/seed1 stages 0-6 on the VoxCeleb-layout stand-in (local/make_standin.sh),
+#               with an ESPnet-SPK model loaded BY TAG from an offline hub cache (trained here on the
+#               stand-in's VoxCeleb2 dev after stage 0, packed as ESPnet publishes), per-crop test
+#               embeddings, and every trial list (Vox1-O on every condition, Vox1-E/H, VC-Mix, VoxSRC-23).
+#   tests/recipe/run_ci_recipe.sh                 # every part, in this order
+#   tests/recipe/run_ci_recipe.sh voxceleb        # only the named part(s)
+# Each RESULTS.md / results.json is checked for a row of every condition x system x backend x norm (and
+# every trial list). Work goes to the recipes' data*/exp*/db folders (gitignored), rebuilt each run.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 python="${SEED_VENV:-${repo}/.venv}/bin/python"
-check() {  # check RESULTS_DIR CONDITIONS SYSTEMS
+check() {  # check RESULTS_DIR CONDITIONS SYSTEMS [check_results options]
     "${python}" "${repo}/tests/recipe/check_results.py" --results-dir "$1" --conditions "$2" --systems "$3" \
-        --backends "cosine plda" --norms "none asnorm" --n-seeds 3
+        --backends "cosine plda" --norms "none asnorm" --n-seeds 3 "${@:4}"
 }
+took() { echo "recipe-test: $1 took $(( $(date +%s) - $2 )) s"; }
 mini="${repo}/egs/mini/seed1"
 libri="${repo}/egs/librispeech/seed1"
+vox="${repo}/egs/voxceleb/seed1"
 mini_conditions="clean noise_snr0 noise_snr5 music_snr5 babble_snr5 reverb_medium reverb_noise_snr5"
 libri_conditions="clean noise_snr0 noise_snr5 noise_snr10 music_snr0 music_snr5 babble_snr5 reverb_real reverb_noise_snr0 reverb_noise_snr5"
 libri_ci=(--data-dir data_ci --exp-dir exp_ci --seed-config conf/seed_ci.yaml --crops-per-utt 10 --nj 2 --n-sim-rooms 4
           --eval-seeds "0 1 2" --results-copy "")
 
-start=$(date +%s)
-cd "${mini}"
-rm -rf data exp
-./run.sh --results-copy ""
-echo "recipe-test: egs/mini stages 0-6 took $(( $(date +%s) - start )) s"
-check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" "baseline centering seed seed_centered official"
+part_mini() {
+    local start; start=$(date +%s)
+    cd "${mini}"
+    rm -rf data exp
+    ./run.sh --results-copy ""
+    took "egs/mini stages 0-6" "${start}"
+    check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" "baseline centering seed seed_centered official"
+}
 
-start=$(date +%s)
-cd "${libri}"
-rm -rf data_ci exp_ci
-./run.sh "${libri_ci[@]}" --ood-models "mini=${mini}/exp/seed/resemblyzer_seed"
-echo "recipe-test: egs/librispeech stages 0-6 took $(( $(date +%s) - start )) s"
-check "${libri}/exp_ci/results/resemblyzer_seed_ci" "${libri_conditions}" \
-    "baseline centering seed seed_centered official mini mini_centered"
+part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, both directions)
+    local start; start=$(date +%s)
+    cd "${libri}"
+    rm -rf data_ci exp_ci
+    ./run.sh "${libri_ci[@]}" --ood-models "mini=${mini}/exp/seed/resemblyzer_seed"
+    took "egs/librispeech stages 0-6" "${start}"
+    check "${libri}/exp_ci/results/resemblyzer_seed_ci" "${libri_conditions}" \
+        "baseline centering seed seed_centered official mini mini_centered"
 
-start=$(date +%s)
-./run.sh "${libri_ci[@]}" --extractor campplus --stage 2      # the strong extractor on the same data (stages 0-1 shared)
-echo "recipe-test: egs/librispeech stages 2-6 with CAM++ took $(( $(date +%s) - start )) s"
-check "${libri}/exp_ci/results/campplus_seed_ci" "${libri_conditions}" "baseline centering seed seed_centered official"
+    start=$(date +%s)
+    ./run.sh "${libri_ci[@]}" --extractor campplus --stage 2      # the strong extractor on the same data
+    took "egs/librispeech stages 2-6 with CAM++" "${start}"
+    check "${libri}/exp_ci/results/campplus_seed_ci" "${libri_conditions}" "baseline centering seed seed_centered official"
 
-start=$(date +%s)
-cd "${mini}"
-./run.sh --stage 4 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/resemblyzer_seed_ci" \
-    --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
-echo "recipe-test: egs/mini stages 4-6 with the out-of-domain model took $(( $(date +%s) - start )) s"
-check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" \
-    "baseline centering seed seed_centered official librispeech librispeech_centered"
+    start=$(date +%s)
+    cd "${mini}"
+    ./run.sh --stage 4 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/resemblyzer_seed_ci" \
+        --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
+    took "egs/mini stages 4-6 with the out-of-domain model" "${start}"
+    check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" \
+        "baseline centering seed seed_centered official librispeech librispeech_centered"
+}
+
+part_voxceleb() {
+    local start tag=seed-standin/ecapa_tiny_vox2dev
+    local vox_conditions="clean noise_snr0 noise_snr5 noise_snr10 noise_snr15 noise_snr20 music_snr0 music_snr5 music_snr10 reverb_small reverb_medium reverb_large reverb_noise_snr5 reverb_noise_snr10"
+    # the real run.sh, with only the corpus roots (db.sh variables), the model tag and CI sizes changed
+    local vox_ci=(--data-dir data_ci --exp-dir exp_ci --seed-config conf/seed_ci.yaml --extractor "espnet-tag:${tag}"
+                  --extract-crops crops:3x2 --nj 2 --lda-dim 0 --results-copy "")
+    start=$(date +%s)
+    cd "${vox}"
+    rm -rf data_ci exp_ci db_ci
+    eval "$(local/make_standin.sh --out-dir db_ci/standin)"
+    took "egs/voxceleb stand-in corpus" "${start}"
+    export HF_HUB_CACHE="${vox}/db_ci/hub" HF_HUB_OFFLINE=1   # no network: the tag resolves from this cache only
+    start=$(date +%s)
+    ./run.sh "${vox_ci[@]}" --stop-stage 1
+    # the ESPnet-SPK model of the tag: trained on the stand-in's VoxCeleb2 dev, packed, put into the cache
+    "${python}" -m seed.bin.make_espnet_hub_model --data-dir data_ci/voxceleb2_dev --tag "${tag}" \
+        --hub-cache "${HF_HUB_CACHE}" --work-dir db_ci/espnet_model
+    ./run.sh "${vox_ci[@]}" --stage 2
+    took "egs/voxceleb stages 0-6 (+ the ESPnet-SPK model)" "${start}"
+    check "${vox}/exp_ci/results/seed-standin_ecapa_tiny_vox2dev_seed_ci" "${vox_conditions}" \
+        "baseline centering seed seed_centered official" --main-list vox1_o --lists "vox1_e vox1_h vcmix voxsrc23"
+}
+
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(mini librispeech voxceleb)
+for p in "${parts[@]}"; do
+    case "${p}" in
+        mini|librispeech|voxceleb) ;;
+        *) echo "$0: unknown part '${p}' (mini, librispeech, voxceleb)" >&2; exit 2 ;;
+    esac
+done
+for p in "${parts[@]}"; do
+    start=$(date +%s)
+    "part_${p}"
+    took "part ${p}" "${start}"
+done
