@@ -4,6 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# One tiny ESPnet-SPK model per session for every module that asks for `espnet_exp` (a fixture imported
+# into two test modules is two fixtures, and each trained its own: ~25 s more).
+from test_extract_fixtures import espnet_exp  # noqa: E402,F401
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 

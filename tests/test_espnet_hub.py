@@ -21,7 +21,7 @@ import yaml
 from seed.data import load_audio, load_embedding_dict
 from seed.extract import ExtractorError, load_extractor
 from seed.extract.registry import file_sha256
-from test_extract_fixtures import espnet_exp, librispeech_files, make_data_dir, one_thread  # noqa: F401 (fixtures)
+from test_extract_fixtures import librispeech_files, make_data_dir, one_thread  # noqa: F401 (fixtures; espnet_exp: conftest)
 
 pytest.importorskip("espnet2")
 pytest.importorskip("espnet_model_zoo")
@@ -46,7 +46,7 @@ def hub_env(cache, home, offline=True, **extra):
 
 
 @pytest.fixture(scope="module")
-def hub(espnet_exp, tmp_path_factory):  # noqa: F811
+def hub(espnet_exp, tmp_path_factory):
     """The session's tiny experiment packed and installed: (cache dir, commit, snapshot, repo files)."""
     from seed.extract import espnet_hub
     work = tmp_path_factory.mktemp("hub")
@@ -153,7 +153,7 @@ def test_revision_is_the_git_commit_of_the_content(hub, tmp_path):
     assert git("commit-tree", git("write-tree"), stdin=espnet_hub.COMMIT_MESSAGE + "\n") == commit
 
 
-def test_tag_gives_the_same_embeddings_as_the_experiment(espnet_exp, hub, offline_run, waves):  # noqa: F811
+def test_tag_gives_the_same_embeddings_as_the_experiment(espnet_exp, hub, offline_run, waves):
     out, _, _ = offline_run
     local = load_extractor(f"espnet:{espnet_exp}", "cpu")
     np.testing.assert_array_equal(np.load(out / "tag_emb.npy"), local.embed(waves))
@@ -163,7 +163,7 @@ def test_tag_gives_the_same_embeddings_as_the_experiment(espnet_exp, hub, offlin
     assert d["weights_sha256"] == local.describe()["weights_sha256"]
 
 
-def test_extract_cli_by_tag_end_to_end(espnet_exp, offline_run, tmp_path):  # noqa: F811
+def test_extract_cli_by_tag_end_to_end(espnet_exp, offline_run, tmp_path):
     from seed.bin.extract import main
     out, result, _ = offline_run
     assert result["extract_rc"] == 0

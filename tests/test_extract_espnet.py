@@ -4,7 +4,7 @@ import pytest
 
 from seed.data import load_audio, load_embedding_dict
 from seed.extract import CropPolicy, ExtractorError, load_extractor
-from test_extract_fixtures import espnet_exp, librispeech_files, make_data_dir, one_thread  # noqa: F401 (fixtures)
+from test_extract_fixtures import librispeech_files, make_data_dir, one_thread  # noqa: F401 (fixtures; espnet_exp: conftest)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -12,7 +12,7 @@ pytest.importorskip("espnet2")
 
 
 @pytest.fixture(scope="module")
-def speech2embedding(espnet_exp):  # noqa: F811
+def speech2embedding(espnet_exp):
     from espnet2.bin.spk_inference import Speech2Embedding
     return Speech2Embedding(train_config=str(espnet_exp / "config.yaml"),
                             model_file=str(espnet_exp / "valid.eer.best.pth"))
@@ -25,7 +25,7 @@ def waves():
     return [load_audio(p)[:64000 - 8000 * i] for i, p in enumerate(files.values())]
 
 
-def test_adapter_equals_speech2embedding(espnet_exp, speech2embedding, waves):  # noqa: F811
+def test_adapter_equals_speech2embedding(espnet_exp, speech2embedding, waves):
     ext = load_extractor(f"espnet:{espnet_exp}", "cpu")
     assert ext.sample_rate == 16000 and ext.dim == 16
     ours = ext.embed(waves)
@@ -35,7 +35,7 @@ def test_adapter_equals_speech2embedding(espnet_exp, speech2embedding, waves):  
     np.testing.assert_array_equal(ours, direct)
 
 
-def test_batched_equal_lengths_match_one_by_one(espnet_exp, speech2embedding, waves):  # noqa: F811
+def test_batched_equal_lengths_match_one_by_one(espnet_exp, speech2embedding, waves):
     ext = load_extractor(f"espnet:{espnet_exp}", "cpu")
     crops = [c for w in waves for c in CropPolicy.parse("crops:3x1.5").apply(w, 16000)]
     assert len({len(c) for c in crops}) == 1  # 12 crops stacked into one forward
@@ -44,7 +44,7 @@ def test_batched_equal_lengths_match_one_by_one(espnet_exp, speech2embedding, wa
     np.testing.assert_allclose(ours, direct, rtol=1e-4, atol=1e-5 * np.abs(direct).max())
 
 
-def test_mixed_lengths_are_grouped_not_padded(espnet_exp, waves):  # noqa: F811
+def test_mixed_lengths_are_grouped_not_padded(espnet_exp, waves):
     ext = load_extractor(f"espnet:{espnet_exp}", "cpu")
     mixed = [waves[0], waves[1][:32000], waves[2], waves[3][:32000]]
     together = ext.embed(mixed)
@@ -52,7 +52,7 @@ def test_mixed_lengths_are_grouped_not_padded(espnet_exp, waves):  # noqa: F811
     np.testing.assert_allclose(together, alone, rtol=1e-4, atol=1e-5 * np.abs(alone).max())
 
 
-def test_explicit_config_and_model_spec(espnet_exp, waves):  # noqa: F811
+def test_explicit_config_and_model_spec(espnet_exp, waves):
     a = load_extractor(f"espnet:{espnet_exp}", "cpu")
     b = load_extractor(f"espnet:{espnet_exp}/config.yaml,{espnet_exp}/valid.eer.best.pth", "cpu")
     np.testing.assert_array_equal(a.embed(waves[:1]), b.embed(waves[:1]))
@@ -61,7 +61,7 @@ def test_explicit_config_and_model_spec(espnet_exp, waves):  # noqa: F811
     assert d["model_file"].endswith("valid.eer.best.pth") and len(d["model_file_sha256"]) == 64
 
 
-def test_bad_specs_say_what_is_missing(tmp_path, espnet_exp):  # noqa: F811
+def test_bad_specs_say_what_is_missing(tmp_path, espnet_exp):
     with pytest.raises(ExtractorError, match="experiment folder not found"):
         load_extractor(f"espnet:{tmp_path}/nowhere")
     (tmp_path / "exp").mkdir()
@@ -74,7 +74,7 @@ def test_bad_specs_say_what_is_missing(tmp_path, espnet_exp):  # noqa: F811
         load_extractor("espnet-tag:")
 
 
-def test_stage_with_espnet_crops(tmp_path, espnet_exp):  # noqa: F811
+def test_stage_with_espnet_crops(tmp_path, espnet_exp):
     from seed.bin.extract import main
     files = librispeech_files(per_speaker=2, speakers={"3005", "3080"})
     data = make_data_dir(tmp_path / "data", files, start=0.0, end=3.0)
