@@ -171,9 +171,10 @@ def _high_pass_1st(f, sr):
     return [1 / (1 + k), -1 / (1 + k), 0.0, 1.0, (k - 1) / (k + 1), 0.0]
 
 
-def synthesise_utterance(utt, options, data_root):
-    """Waveform of one utterance at 16 kHz: synthesis with this utterance's rate and pitch, then
-    resampling, channel colouring and level, all drawn from the utterance's own seed."""
+def synthesise_utterance(utt, options, data_root, sample_rate=SAMPLE_RATE):
+    """Waveform of one utterance at `sample_rate` (16 kHz here; the VoxCeleb stand-in's LibriTTS-R part
+    asks for 24 kHz): synthesis with this utterance's rate and pitch, then resampling, channel
+    colouring and level, all drawn from the utterance's own seed."""
     spk = utt.speaker
     rng = np.random.default_rng(derive_seed(options.seed, "utterance", utt.utt_id))
     speed_factor = 1 + rng.uniform(-options.speed_jitter, options.speed_jitter)
@@ -186,10 +187,10 @@ def synthesise_utterance(utt, options, data_root):
     else:
         f0 = None if spk.base_pitch is None else spk.base_pitch * pitch_factor
         wav, rate = tts.flite(utt.text, spk.voice, spk.base_speed / speed_factor, f0)
-    if rate != SAMPLE_RATE:
-        wav = resample(wav, rate, SAMPLE_RATE)
+    if rate != sample_rate:
+        wav = resample(wav, rate, sample_rate)
     if options.channel == "mild":
-        wav = sosfilt(channel_colouring(rng, SAMPLE_RATE), wav.astype(np.float64))
+        wav = sosfilt(channel_colouring(rng, sample_rate), wav.astype(np.float64))
     return normalise_level(wav, rng.uniform(-28.0, -20.0))
 
 

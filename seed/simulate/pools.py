@@ -5,6 +5,7 @@ explicit field of every line and never inferred from a key or file name later on
 issue #263 silently changed SNR ranges when re-split MUSAN keys lost their prefix.
 """
 import dataclasses
+import functools
 import math
 import os
 from pathlib import Path
@@ -26,8 +27,12 @@ class PoolEntry:
 
     @property
     def group(self):
-        """The source folder, used to split families of files (one recording session, one room)."""
-        return str(Path(self.path).parent)
+        """The split unit of `group_by="folder"` (one recording session, one room): the source folder, or
+        for a file that a Kaldi `rir_list` beside it lists, that folder plus the list's `--room-id`
+        (RIRS_NOISES keeps every measured RIR of every room in ONE folder, real_rirs_isotropic_noises/)."""
+        folder = str(Path(self.path).parent)
+        room = kaldi_rir_rooms(folder).get(Path(self.path).name)
+        return folder if room is None else f"{folder}/{room}"
 
 
 def read_pool_list(path, allowed):
@@ -126,12 +131,58 @@ def scan_folder(root, category, allowed):
     return [PoolEntry(category, p) for p in files]
 
 
+def kaldi_rir_rooms(folder):
+    """{file name: room id} from `<folder>/rir_list` (Kaldi's `--rir-id X --room-id R <path>` lines);
+    {} when there is no such list. Files are matched by name: the list's paths are relative to the
+    folder that holds RIRS_NOISES/, not to the list. Read once per list version (cached on mtime, size)."""
+    path = Path(folder) / "rir_list"
+    try:
+        st = path.stat()
+    except OSError:
+        return {}
+    return _read_rir_rooms(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _read_rir_rooms(path, _mtime_ns, _size):
+    rooms = {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            fields = line.split()
+            if not fields:
+                continue
+            if "--room-id" not in fields[:-1] or fields[-1].startswith("--"):
+                raise SeedDataError(path, "expected '--rir-id <id> --room-id <room> <path>'", line=lineno)
+            rooms[Path(fields[-1]).name] = fields[fields.index("--room-id") + 1]
+    return rooms
+
+
+def is_measured_rir_name(name):
+    """Fallback when real_rirs_isotropic_noises/ has no rir_list: RVB2014/RWCP RIRs say `rir` in their
+    names, the AIR ones start with `air_`; the isotropic noises beside them say `noise`."""
+    name = name.lower()
+    return ("rir" in name or name.startswith("air_")) and "noise" not in name
+
+
+def measured_rirs(folder):
+    """The RIRs of real_rirs_isotropic_noises/: exactly the files of its rir_list when it has one (a
+    listed file that is missing is an error), else the files named like RIRs (is_measured_rir_name)."""
+    rooms = kaldi_rir_rooms(str(folder))
+    if not rooms:
+        return [p for p in _audio_files(folder) if is_measured_rir_name(Path(p).name)]
+    missing = sorted(n for n in rooms if not (Path(folder) / n).is_file())
+    if missing:
+        raise SeedDataError(Path(folder) / "rir_list", "listed RIR file not found in the folder", key=missing[0])
+    return sorted((str((Path(folder) / n).resolve()) for n in rooms), key=str.encode)
+
+
 def scan_rirs_noises(root):
     """RIRS_NOISES layout: `simulated_rirs/{small,medium,large}room/**` and measured RIRs.
 
-    Measured RIRs are the files of `real_rirs_isotropic_noises/` whose name contains `rir` (the
-    isotropic noises next to them are not impulse responses), or any file under a `real_rirs/`
-    folder (the layout of ../shared/data/rirs_mini). `root` may also be `simulated_rirs` itself.
+    Measured RIRs are those of `real_rirs_isotropic_noises/` (its `rir_list`; see measured_rirs: the
+    isotropic noises next to them are not impulse responses, and `pointsource_noises/` is never
+    read), or any file under a `real_rirs/` folder (the layout of ../shared/data/rirs_mini).
+    `root` may also be `simulated_rirs` itself.
     """
     root = Path(root)
     if not root.is_dir():
@@ -143,7 +194,7 @@ def scan_rirs_noises(root):
             entries += [PoolEntry(room_class, p) for p in _audio_files(sim / folder)]
     real = root / "real_rirs_isotropic_noises"
     if real.is_dir():
-        entries += [PoolEntry("real", p) for p in _audio_files(real) if "rir" in Path(p).name.lower()]
+        entries += [PoolEntry("real", p) for p in measured_rirs(real)]
     if (root / "real_rirs").is_dir():
         entries += [PoolEntry("real", p) for p in _audio_files(root / "real_rirs")]
     if not entries:
