@@ -265,3 +265,12 @@ def test_make_hub_model_cli_bad_input_is_one_line(tmp_path, capsys, case):
                 "one_speaker": f"{d}/utt2spk", "bad_tag": "bad model tag"}[case]
     assert expected in err
     assert not (tmp_path / "c").exists()
+
+
+def test_s3prl_front_end_failure_names_the_cause_and_the_models_that_load():
+    """The paper-scale default used to be a WavLM model: with the pinned torchaudio 2.9 s3prl 0.4.18 cannot
+    import (torchaudio.set_audio_backend is gone). The message says so and names models that load."""
+    from seed.extract.espnet_hub import explain_load_error
+    msg = explain_load_error("espnet/voxcelebs12_ecapa_wavlm_joint",
+                             AttributeError("module 'torchaudio' has no attribute 'set_audio_backend'"))
+    assert "\n" not in msg and "torchaudio 2.9" in msg and "espnet/voxcelebs12_rawnet3" in msg

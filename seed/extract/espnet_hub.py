@@ -378,6 +378,11 @@ def explain_load_error(tag, error):
                 f"({cache_vars}); {hint}, then set HF_HUB_OFFLINE=1").replace("\n", " ")
     if isinstance(error, errors.RepositoryNotFoundError):
         return f"espnet-tag:{tag}: no such model repository on {constants.ENDPOINT} (or it is private/gated)"
+    if "set_audio_backend" in str(error):   # measured: s3prl 0.4.18 imports a torchaudio API gone in 2.9
+        return (f"espnet-tag:{tag}: its S3PRL (WavLM/HuBERT) front end cannot load with the pinned set: s3prl "
+                f"calls torchaudio.set_audio_backend, which torchaudio 2.9 removed ({type(error).__name__}: {error}); "
+                "use a model with a mel or raw-waveform front end, e.g. espnet-tag:espnet/voxcelebs12_rawnet3, "
+                "espnet/voxcelebs12_ska_mel or espnet/voxcelebs12_ecapa_mel").replace("\n", " ")
     return f"espnet-tag:{tag}: Speech2Embedding.from_pretrained failed: {type(error).__name__}: {error}".replace(
         "\n", " ")
 

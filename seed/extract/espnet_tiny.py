@@ -43,6 +43,16 @@ def train_config(size="tiny", epochs=2, sample_rate=16000):
     }
 
 
+def validation_trials(spk2utt, per_speaker=2, max_speakers=16):
+    """Every pair among the first `per_speaker` utterances of the first `max_speakers` speakers, as
+    (enrol, test, label). The trainer keeps the epoch with the lowest validation EER
+    (`best_model_criterion`), so the list must be able to tell epochs apart: with one target and one
+    non-target trial every epoch ties at EER 0 or 50 and the first epoch is kept, untrained."""
+    utts = [u for s in sorted(spk2utt)[:max_speakers] for u in spk2utt[s][:per_speaker]]
+    spk = {u: s for s, us in spk2utt.items() for u in us}
+    return [(a, b, int(spk[a] == spk[b])) for i, a in enumerate(utts) for b in utts[i + 1:]]
+
+
 def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, timeout=900, num_threads=None):
     """Train an ESPnet-SPK model on `wavs` (utt → audio path) / `utt2spk`; returns the experiment folder.
 
@@ -66,7 +76,6 @@ def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, t
     two = next((s for s in spks if len(spk2utt[s]) >= 2), None)
     if len(spks) < 2 or two is None:
         raise ValueError("need >= 2 speakers and one speaker with >= 2 utterances to build an ESPnet-SPK model")
-    other = next(s for s in spks if s != two)
 
     def write(path, lines):
         Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
@@ -76,8 +85,7 @@ def build_espnet_model(work_dir, wavs, utt2spk, size="tiny", epochs=2, seed=0, t
     write(data / "train/utt2spk", [f"{u} {utt2spk[u]}" for u in utts])
     write(data / "train/spk2utt", [f"{s} {' '.join(spk2utt[s])}" for s in spks])
     write(data / "train/speech_shape", [f"{u} {lengths[u]}" for u in utts])
-    a, b, c = spk2utt[two][0], spk2utt[two][1], spk2utt[other][0]
-    trials = [(a, b, 1), (a, c, 0)]
+    trials = validation_trials(spk2utt)
     write(data / "valid/trial.scp", [f"{x}*{y} {wavs[x]}" for x, y, _ in trials])
     write(data / "valid/trial2.scp", [f"{x}*{y} {wavs[y]}" for x, y, _ in trials])
     write(data / "valid/trial_label", [f"{x}*{y} {lab}" for x, y, lab in trials])

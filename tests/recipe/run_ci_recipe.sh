@@ -69,7 +69,8 @@ part_voxceleb() {
     local vox_conditions="clean noise_snr0 noise_snr5 noise_snr10 noise_snr15 noise_snr20 music_snr0 music_snr5 music_snr10 reverb_small reverb_medium reverb_large reverb_noise_snr5 reverb_noise_snr10"
     # the real run.sh, with only the corpus roots (db.sh variables), the model tag and CI sizes changed
     local vox_ci=(--data-dir data_ci --exp-dir exp_ci --seed-config conf/seed_ci.yaml --extractor "espnet-tag:${tag}"
-                  --extract-crops crops:3x2 --crops-per-utt 8 --nj 2 --lda-dim 0 --results-copy "")
+                  --extract-crops crops:3x2 --crops-per-utt 8 --nj 2 --lda-dim 0 --results-copy ""
+                  --results-title "SEED on the VoxCeleb-layout STAND-IN (synthetic voices: says nothing about VoxCeleb)")
     start=$(date +%s)
     cd "${vox}"
     rm -rf data_ci exp_ci db_ci

@@ -5,11 +5,13 @@
 # optional: VOXCELEB2 (PLDA / AS-norm cohort; without it the training copies are used, and RESULTS.md
 # says so), VOXCONVERSE (VC-Mix), VOXSRC23 (the VoxSRC-23 validation list). README.md lists the
 # downloads, and how to try the recipe offline on the VoxCeleb-layout stand-in (local/make_standin.sh).
-#   ./run.sh --ngpu 1                                       # default: ESPnet-SPK ECAPA-WavLM tag, 10x4 s crops
+#   ./run.sh --ngpu 1                                       # default: ESPnet-SPK RawNet3 tag, 10x4 s crops
 #   ./run.sh --extractor espnet:/path/to/espnet/exp/dir     # a local ESPnet-SPK experiment
 #   ./run.sh --extract-crops crops:4x8 --eer-method espnet  # ESPnet-SPK's published scoring convention
 # The model tag loads through the Hugging Face hub client: with internet once, or offline from a
-# filled cache (HF_HUB_CACHE=... HF_HUB_OFFLINE=1).
+# filled cache (HF_HUB_CACHE=... HF_HUB_OFFLINE=1). The default is RawNet3 (published Vox1-O EER 0.739 %),
+# not ESPnet-SPK's best (ECAPA + joint WavLM, 0.394 %): WavLM front ends need s3prl, and s3prl 0.4.18 does
+# not import with the pinned torchaudio 2.9 (it calls the removed torchaudio.set_audio_backend).
 set -euo pipefail
 cd "$(dirname "$0")"
 . ./db.sh
@@ -28,7 +30,7 @@ plda_set=""
     --test-conditions "noise_snr0 noise_snr5 noise_snr10 noise_snr15 noise_snr20 music_snr0 music_snr5 music_snr10 reverb_small reverb_medium reverb_large reverb_noise_snr5 reverb_noise_snr10" \
     --rir-source real \
     --rir-split-by folder \
-    --extractor espnet-tag:espnet/voxcelebs12_ecapa_wavlm_joint \
+    --extractor espnet-tag:espnet/voxcelebs12_rawnet3 \
     --extract-crops crops:10x4 \
     --crops-per-utt 1 \
     --seed-config conf/seed.yaml \
