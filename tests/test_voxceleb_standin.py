@@ -275,3 +275,45 @@ def test_pools_from_musan_and_rirs_noises(standin, tmp_path):
         assert {e.group for e in train if e.category == cls}.isdisjoint({e.group for e in test if e.category == cls})
         assert any(e.category == cls for e in test) and any(e.category == cls for e in train)
     assert sum(e.category == "real" for e in test) == 4       # 2 of the 4 measured rooms, both RIRs of each
+
+
+VOX_RECIPE = Path(__file__).resolve().parents[1] / "egs" / "voxceleb" / "seed1"
+
+
+def _recipe_stage0(db, tmp_path, optional):
+    """The real egs/voxceleb/seed1/run.sh, stage 0 only, on the stand-in; `optional` sets the optional roots."""
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k not in ("VOXCELEB2", "VOXCONVERSE", "VOXSRC23")}
+    env.update(VOXCELEB1=str(db / "voxceleb1"), LIBRITTS_R=str(db / "LibriTTS_R"), MUSAN=str(db / "musan"),
+               RIRS_NOISES=str(db / "RIRS_NOISES"),
+               SEED_VENV=str(Path(__file__).resolve().parents[1] / ".venv"))
+    if optional:
+        env.update(VOXCELEB2=str(db / "voxceleb2"), VOXCONVERSE=str(db / "voxconverse_test_SV"),
+                   VOXSRC23=str(db / "voxsrc23"))
+    return subprocess.run(["./run.sh", "--stop-stage", "0", "--data-dir", str(tmp_path / "data"), "--exp-dir",
+                           str(tmp_path / "exp"), "--nj", "2"], cwd=VOX_RECIPE, env=env, capture_output=True,
+                          text=True)
+
+
+def test_recipe_stage0_runs_without_the_optional_corpora(standin, tmp_path):
+    """Issue 12: --plda-set voxceleb2_dev was fixed in run.sh although VOXCELEB2 is optional (stage 0 failed);
+    now the PLDA set and the extra lists follow the corpora that db.sh names."""
+    db, _ = standin
+    r = _recipe_stage0(db, tmp_path, optional=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = tmp_path / "data"
+    assert read_trials(data / "voxceleb1_test" / "trials").n_target > 0
+    assert (data / "voxceleb1" / "trials_vox1_e").is_file() and (data / "voxceleb1" / "trials_vox1_h").is_file()
+    assert not (data / "voxceleb2_dev").exists() and not (data / "vcmix_test").exists()
+    assert (tmp_path / "exp" / ".done.stage0").is_file()
+
+
+def test_recipe_stage0_prepares_every_optional_list(standin, tmp_path):
+    db, _ = standin
+    r = _recipe_stage0(db, tmp_path, optional=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = tmp_path / "data"
+    for name in ("vcmix_test", "voxsrc23"):
+        assert read_trials(data / name / "trials").n_nontarget > 0
+    validate_data_dir(data / "voxceleb2_dev")
