@@ -4,13 +4,13 @@
       --enhanced-dir exp/enhanced/T --backend-dir exp/backend/T --baseline-backend-dir exp/backend/X \\
       --ood-root exp --embed-dir exp/embed/X --data-dir data --test-set test --conditions "clean noise_snr5" \\
       --pairs-set train_pairs [--labelled-set plda] [--enhance-variants "official:strength=1.0"] \\
-      [--ood-models "mini=../../mini/seed1/exp/seed/T"] [--test-list-name vox1_o] \
+      [--ood-models "mini=../../mini/seed1/exp/seed/T"] [--test-list-name vox1_o] \\
       [--eval-lists "vox1_e=voxceleb1:trials_vox1_e vcmix=vcmix_test"] --eval-seeds 0 1 2 --systems-out exp/systems/T.json
 
 Systems: `seed` (the model with the conf's `enhance:` section), each variant (the same model, other
 enhancement options), each OOD model (this recipe's enhancement options). For every system and eval
-seed, the test sets and the data dirs of the extra trial lists are enhanced; with the first eval seed also the training copies and the labelled
-set (stage 5 trains the SEED backends on them). The conf's model/train/diffusion sections must equal
+seed, the test sets and the data dirs of the extra trial lists are enhanced; with the first eval seed
+also the training copies and the labelled set (stage 5 trains the SEED backends on them). The conf's model/train/diffusion sections must equal
 the checkpoint's (else: rerun stage 3); `enhance:` may change freely. The systems file is removed
 first and written last, so stages 5-6 never read systems that were not (all) enhanced.
 """
