@@ -102,3 +102,37 @@ def test_fix_keeps_extra_tables_consistent(tiny_data_dir):
     assert "spkA-utt1" not in read_kv(tiny_data_dir / "text")
     assert list(read_kv(tiny_data_dir / "spk2gender")) == ["spkA", "spkB", "spkC"]
     validate_data_dir(tiny_data_dir)
+
+
+def test_non_utf8_byte_in_a_table_or_trial_list_is_one_line_naming_file_line_and_key(tmp_path):
+    """Issue 16: a non-UTF-8 byte in any Kaldi table gave a UnicodeDecodeError traceback."""
+    from seed.data import SeedDataError, read_kv, read_trials, read_voxceleb_trials
+    cases = [(read_kv, b"u1 a.wav\nu2 b\xff.wav\n", ":2: key 'u2': not UTF-8: byte 0xff at column 5"),
+             (read_kv, b"u\xff1 a.wav\n", ":1: not UTF-8: byte 0xff at column 2"),
+             (read_trials, b"a b target\na c non\xe9target\n", ":2: key 'a': not UTF-8: byte 0xe9 at column 8"),
+             (read_voxceleb_trials, b"1 a.wav b\x80.wav\n", ":1: key '1': not UTF-8: byte 0x80 at column 10")]
+    for i, (reader, data, expected) in enumerate(cases):
+        path = tmp_path / f"t{i}"
+        path.write_bytes(data)
+        with pytest.raises(SeedDataError) as e:
+            reader(path)
+        assert str(e.value) == f"{path}{expected}"
+    (tmp_path / "crlf").write_bytes(b"u1 a.wav\r\nu2 b.wav\r\n")       # universal newlines are kept
+    assert read_kv(tmp_path / "crlf") == {"u1": "a.wav", "u2": "b.wav"}
+
+
+def test_fixing_twice_keeps_what_the_first_fix_started_from(tiny_data_dir):
+    """Issue 16: a second fix_data_dir overwrote .backup/, so what the first one dropped survived nowhere."""
+    original = (tiny_data_dir / "wav.scp").read_text().splitlines()
+    (tiny_data_dir / "wav.scp").write_text("\n".join(original[:-1]) + "\n")        # first fix drops spkC-utt1
+    fix_data_dir(tiny_data_dir)
+    first = (tiny_data_dir / ".backup" / "utt2spk").read_text()
+    assert "spkC-utt1" in first
+    (tiny_data_dir / "wav.scp").write_text("\n".join(original[:-2]) + "\n")        # second fix drops spkC-utt0
+    fix_data_dir(tiny_data_dir)
+    assert (tiny_data_dir / ".backup.1" / "utt2spk").read_text() == first          # the first run's originals
+    assert "spkC-utt1" not in (tiny_data_dir / ".backup" / "utt2spk").read_text()
+    for _ in range(2):   # the second run's originals are kept once; fixes of an unchanged dir add no copies
+        fix_data_dir(tiny_data_dir)
+    assert sorted(p.name for p in tiny_data_dir.iterdir() if p.name.startswith(".backup")) == \
+        [".backup", ".backup.1", ".backup.2"]

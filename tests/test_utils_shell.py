@@ -718,3 +718,16 @@ def test_tools_work_through_a_symlinked_utils_dir(tmp_path):
     out = run(["utils/validate_data_dir.sh", "data/d/split2/2"], cwd=recipe)
     assert out.returncode == 0 and "OK (2 utterances, 1 speakers)" in out.stdout, out.stderr
     assert (d / "split2" / "1" / "utt2spk").exists()
+
+
+def test_parse_options_a_forgotten_value_is_not_swallowed(demo):
+    """Issue 16: `--stage --name x` set stage=--name. A value that is itself a defined option is an error;
+    the = form still takes such a word, and values that merely start with -- (e.g. option lists) pass."""
+    out = demo("--stage", "--name", "x")
+    assert out.returncode == 1 and out.stdout == ""
+    assert "--stage needs a value, but the next word is the option --name" in out.stderr
+    out = demo("--stage=--name", "--name", "--nj 2")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "stage=--name stop_stage=10 use_gpu=false name=--nj 2"
+    out = demo("--name", "--no-such-option")
+    assert out.returncode == 0 and out.stdout.splitlines()[0].endswith("name=--no-such-option")

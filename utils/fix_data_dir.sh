@@ -2,7 +2,8 @@
 # fix_data_dir.sh [--no-backup] DIR
 # Repairs a Kaldi data dir in place (python -m seed.bin.fix_data_dir): sorts every table with
 # LC_ALL=C order, drops utterances missing from any table and prints how many were dropped and
-# why; spk2utt is regenerated. The previous tables go to DIR/.backup/ unless --no-backup.
+# why; spk2utt is regenerated. The previous tables go to DIR/.backup/ unless --no-backup (an earlier,
+# different .backup/ is kept as DIR/.backup.N, so a second fix never loses what the first started from).
 # Exit 1 when no utterance is left.
 set -euo pipefail
 utils=$(dirname "$(readlink -f "$0")")

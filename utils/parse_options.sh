@@ -9,7 +9,9 @@
 #   . utils/parse_options.sh     # parses "$@"; what is left are the positional arguments
 #
 # Accepted forms:
-#   --stop-stage 6, --stop_stage 6, --stop-stage=6   set stop_stage (dashes become underscores)
+#   --stop-stage 6, --stop_stage 6, --stop-stage=6   set stop_stage (dashes become underscores); in the
+#                               spaced form a value that is itself a defined option (`--stage --name x`)
+#                               is an error: a forgotten value (use --stage=--name for such a value)
 #   --use-gpu true|false        an option whose default is true/false only takes true or false
 #   --config FILE               source FILE (lines like `stage=3`) before the other options, so
 #                               options on the command line win, wherever --config appears
@@ -75,6 +77,14 @@ while [ $# -gt 0 ]; do
         exit 1
       fi
       _po_value=$2
+      # `--stage --name x` would set stage=--name: a value that is itself a defined option is a
+      # forgotten value. (A value that really is such a word: --stage=--name.)
+      _po_next=${_po_value#--}; _po_next=${_po_next//-/_}
+      if [[ $_po_value == --?* && $_po_next =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] && [ -n "${!_po_next+set}" ]; then
+        echo "$_po_prog: option --$_po_name needs a value, but the next word is the option $_po_value" \
+             "(write --$_po_name=$_po_value if that is the value)" >&2
+        exit 1
+      fi
       shift 2 ;;
     *) break ;;
   esac
@@ -94,5 +104,5 @@ while [ $# -gt 0 ]; do
   printf -v "$_po_var" '%s' "$_po_value"
 done
 
-unset _po_prog _po_i _po_arg _po_file _po_name _po_value _po_var
+unset _po_prog _po_i _po_arg _po_file _po_name _po_value _po_var _po_next
 true

@@ -1,7 +1,8 @@
 """Fix a Kaldi data dir in place: `python -m seed.bin.fix_data_dir DIR`.
 
 Sorts every table in C order, drops utterances missing from any table and prints how many were
-dropped and why (never silently). The previous tables are kept in DIR/.backup/.
+dropped and why (never silently). The previous tables are kept in DIR/.backup/ (an earlier, different
+backup is renamed DIR/.backup.N first: seed.data.datadir.back_up_tables).
 """
 import argparse
 import sys

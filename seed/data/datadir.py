@@ -209,11 +209,34 @@ class FixReport:
         return "\n".join(lines)
 
 
+def back_up_tables(path):
+    """Copy the data dir's tables into `path/.backup/`. A `.backup/` that holds OTHER tables (what an
+    earlier fix started from) is first renamed to `.backup.N` (the next free N), so no run's originals are
+    ever overwritten; one that holds the same tables is refreshed in place (repeated fixes of a clean
+    dir do not pile up copies). Returns the backup folder."""
+    names = [n for n in ("wav.scp", "utt2spk", "spk2utt", "segments", "utt2dur") + EXTRA_UTT_TABLES
+             + EXTRA_SPK_TABLES + EXTRA_RECO_TABLES if (path / n).exists()]
+    bdir = path / ".backup"
+    if bdir.is_dir():
+        old = sorted(p.name for p in bdir.iterdir() if p.is_file())
+        same = old == sorted(names) and all((bdir / n).read_bytes() == (path / n).read_bytes() for n in names)
+        if not same:
+            n = 1
+            while (path / f".backup.{n}").exists():
+                n += 1
+            bdir.rename(path / f".backup.{n}")
+    bdir.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy2(path / name, bdir / name)
+    return bdir
+
+
 def fix_data_dir(path, backup=True):
     """Sort every table in C order and keep only utterances present in every table.
 
     Prints nothing itself; the returned FixReport says how many were dropped and why, so a
-    caller can never drop data silently. The old tables are kept in `.backup/` when `backup`.
+    caller can never drop data silently. The old tables are kept in `.backup/` when `backup`
+    (an earlier, different backup is kept as `.backup.N`: see back_up_tables).
     """
     path = Path(path)
     wav_scp = read_kv(path / "wav.scp")
@@ -245,12 +268,7 @@ def fix_data_dir(path, backup=True):
     if extra:
         dropped["not in utt2spk (removed from the other tables)"] = c_sorted(extra)
     if backup:
-        bdir = path / ".backup"
-        bdir.mkdir(exist_ok=True)
-        for name in ("wav.scp", "utt2spk", "spk2utt", "segments", "utt2dur") + EXTRA_UTT_TABLES \
-                + EXTRA_SPK_TABLES + EXTRA_RECO_TABLES:
-            if (path / name).exists():
-                shutil.copy2(path / name, bdir / name)
+        back_up_tables(path)
     u2s = {u: utt2spk[u] for u in keep}
     if segments is None:
         wav = {u: wav_scp[u] for u in keep}

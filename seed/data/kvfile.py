@@ -1,4 +1,5 @@
 """Kaldi `<key> <value>` tables (wav.scp, utt2spk, spk2utt, utt2dur, segments, ...)."""
+import io
 from pathlib import Path
 
 from seed.data.atomic import atomic_write
@@ -20,7 +21,7 @@ def read_kv(path, allow_empty_value=False):
     if not path.is_file():
         raise SeedDataError(path, "file not found")
     table = {}
-    with open(path, encoding="utf-8") as f:
+    with io.StringIO(decode_utf8(path), newline=None) as f:   # universal newlines, as open() in text mode
         for lineno, raw in enumerate(f, 1):
             line = raw.rstrip("\n").rstrip("\r")
             if not line.strip():
@@ -34,6 +35,20 @@ def read_kv(path, allow_empty_value=False):
                 raise SeedDataError(path, "duplicate key", line=lineno, key=key)
             table[key] = value
     return table
+
+
+def decode_utf8(path):
+    """The file's text; a byte that is not UTF-8 is an error naming the line and its key (not a traceback)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        head = data[line_start:e.start].decode("utf-8", errors="replace").split(maxsplit=1)
+        whole_key = len(head) > 1 or data[e.start:e.start + 1].isspace()
+        raise SeedDataError(path, f"not UTF-8: byte 0x{data[e.start]:02x} at column {e.start - line_start + 1}",
+                            line=data.count(b"\n", 0, e.start) + 1,
+                            key=head[0] if head and whole_key else None) from None
 
 
 def write_kv(path, mapping, sort=True):

@@ -3,13 +3,14 @@
 Labels are 1 (target) / 0 (nontarget) in memory; score files never carry them.
 """
 import dataclasses
+import io
 from pathlib import Path
 
 import numpy as np
 
 from seed.data.atomic import atomic_write
 from seed.data.errors import SeedDataError
-from seed.data.kvfile import read_kv
+from seed.data.kvfile import decode_utf8, read_kv
 
 KALDI_LABELS = {"target": 1, "nontarget": 0}
 ESPNET_SEP = "*"
@@ -50,7 +51,7 @@ def read_trials(path):
         raise SeedDataError(path, "trial list not found")
     enroll, test, labels = [], [], []
     seen = set()
-    with open(path, encoding="utf-8") as f:
+    with io.StringIO(decode_utf8(path), newline=None) as f:
         for lineno, line in enumerate(f, 1):
             fields = line.split()
             if not fields:
@@ -90,7 +91,7 @@ def read_voxceleb_trials(path, key_style="kaldi"):
     path = Path(path)
     to_key = voxceleb_path_to_key if key_style == "kaldi" else (lambda p: p)
     enroll, test, labels = [], [], []
-    with open(path, encoding="utf-8") as f:
+    with io.StringIO(decode_utf8(path), newline=None) as f:
         for lineno, line in enumerate(f, 1):
             fields = line.split()
             if not fields:
