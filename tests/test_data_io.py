@@ -92,3 +92,30 @@ def test_derive_seed_stable():
     # pinned: a change here would silently change every simulated condition of every recipe
     assert derive_seed(3, "utt1", "noise_snr5") == 626336989598627586
     assert 0 <= derive_seed(0) < 2 ** 63
+
+
+def test_unreadable_ark_entries_name_the_key_and_the_offset(tmp_path):
+    """Issue 16: a truncated ark gave an empty reason, a wrong offset a codec message; neither named a key."""
+    x = np.arange(12, dtype=np.float32).reshape(3, 4)
+    write_embeddings(tmp_path / "e.ark", tmp_path / "e.scp", zip(["a", "b", "c"], x))
+    ark = (tmp_path / "e.ark").read_bytes()
+    (tmp_path / "e.ark").write_bytes(ark[:-5])                                  # truncated in the last entry
+    with pytest.raises(SeedDataError) as e:
+        load_embedding_dict(tmp_path / "e.scp")
+    assert "key 'c'" in str(e.value) and "e.ark:" in str(e.value) and "\n" not in str(e.value)
+    (tmp_path / "e.ark").write_bytes(ark)
+    lines = (tmp_path / "e.scp").read_text().splitlines()
+    key, loc = lines[1].split()
+    (tmp_path / "e.scp").write_text("\n".join([lines[0], f"{key} {loc.rsplit(':', 1)[0]}:3", lines[2]]) + "\n")
+    with pytest.raises(SeedDataError) as e:                                      # a wrong offset
+        load_embedding_dict(tmp_path / "e.scp")
+    assert "key 'b'" in str(e.value) and ":3)" in str(e.value)
+
+
+def test_spk2utt_mismatch_names_the_speaker(tiny_data_dir):
+    from seed.data import validate_data_dir
+    lines = (tiny_data_dir / "spk2utt").read_text().splitlines()
+    (tiny_data_dir / "spk2utt").write_text("\n".join([lines[0], lines[1].rsplit(" ", 1)[0]] + lines[2:]) + "\n")
+    with pytest.raises(SeedDataError) as e:
+        validate_data_dir(tiny_data_dir)
+    assert f"key '{lines[1].split()[0]}': does not match utt2spk" in str(e.value)

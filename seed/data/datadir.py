@@ -174,7 +174,10 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
             problems.append(str(e))
         else:
             if on_disk != data.spk2utt:
-                problems.append(f"{spk2utt_file}: does not match utt2spk (regenerate with utils/utt2spk_to_spk2utt.pl)")
+                bad = next(s for s in c_sorted(set(on_disk) | set(data.spk2utt)) if on_disk.get(s) != data.spk2utt.get(s))
+                problems.append(f"{spk2utt_file}: key '{bad}': does not match utt2spk (spk2utt lists "
+                                f"{len(on_disk.get(bad, []))} utterance(s), utt2spk {len(data.spk2utt.get(bad, []))}; "
+                                "regenerate with utils/utt2spk_to_spk2utt.pl)")
     else:
         problems.append(f"{spk2utt_file}: file missing")
     for u, s in data.utt2spk.items():

@@ -21,8 +21,13 @@ def load_embedding_dict(scp):
     try:
         for key, arr in kaldiio.load_scp_sequential(str(scp)):
             out[key] = np.asarray(arr, dtype=np.float32)
-    except Exception as e:
-        raise SeedDataError(scp, f"cannot read embeddings: {e}") from None
+    except Exception as e:   # kaldiio reads in scp order: the failing entry is the one after the last read
+        keys = list(table)
+        key = keys[len(out)] if len(out) < len(keys) else None
+        reason = str(e).replace("\n", " ").strip() or type(e).__name__
+        where = f" ({table[key]})" if key is not None else ""
+        raise SeedDataError(scp, f"cannot read the embedding{where}: {type(e).__name__}: {reason} "
+                                 "(truncated or overwritten ark, or a wrong offset?)", key=key) from None
     if len(out) != len(table):
         missing = next(k for k in table if k not in out)
         raise SeedDataError(scp, "entry could not be read", key=missing)
