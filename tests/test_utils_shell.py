@@ -731,3 +731,17 @@ def test_parse_options_a_forgotten_value_is_not_swallowed(demo):
     assert out.stdout.splitlines()[0] == "stage=--name stop_stage=10 use_gpu=false name=--nj 2"
     out = demo("--name", "--no-such-option")
     assert out.returncode == 0 and out.stdout.splitlines()[0].endswith("name=--no-such-option")
+
+
+def test_run_pl_default_job_limit_is_the_cpus_not_omp_num_threads(tmp_path):
+    """Issue 16: path.sh exports OMP_NUM_THREADS=2 (threads per job) and `nproc` honours it, so run.pl's
+    default limit was 2 jobs on any machine. The default is now the CPUs this process may use."""
+    cpus = int(subprocess.run(["nproc"], capture_output=True, text=True,
+                              env={k: v for k, v in os.environ.items()
+                                   if k not in ("OMP_NUM_THREADS", "OMP_THREAD_LIMIT")}).stdout)
+    if cpus < 2:
+        pytest.skip("needs 2 CPUs to see two jobs overlap")
+    cmd = [UTILS / "run.pl", "JOB=1:2", "log/t.JOB.log",
+           "date", "+%s.%N", ">", "t.JOB", "&&", "sleep", "0.5", "&&", "date", "+%s.%N", ">>", "t.JOB"]
+    run(cmd, cwd=tmp_path, env={"OMP_NUM_THREADS": "1"}, check=True)
+    assert max_overlap(job_intervals(tmp_path, 2)) == 2

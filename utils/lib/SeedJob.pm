@@ -166,6 +166,10 @@ sub footer_text {
 
 # CPUs this process may use (respects affinity masks via nproc).
 sub cpu_count {
+    # nproc honours OMP_NUM_THREADS / OMP_THREAD_LIMIT, which path.sh sets to the threads of ONE job (2):
+    # that is not a job limit, so count the CPUs this process may use without them.
+    local %ENV = %ENV;
+    delete @ENV{qw(OMP_NUM_THREADS OMP_THREAD_LIMIT)};
     for my $probe ('nproc 2>/dev/null', 'getconf _NPROCESSORS_ONLN 2>/dev/null') {
         my $n = `$probe`;
         return $n + 0 if defined $n && $n =~ /^\s*(\d+)\s*$/ && $1 > 0;
