@@ -15,16 +15,21 @@ matches (`check_done`), so a stale or foreign shard can never be merged as if it
 `JOBS_dir`), by the same rule as utils/lib/SeedJob.pm, so a user's path may contain the letters.
 """
 import json
+import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from seed.provenance import REPO_ROOT
 
 DEFAULT_CMD = str(REPO_ROOT / "utils" / "run.pl")
 JOB_VAR = "JOB"
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PARENT_ENV = "SEED_JOBS_PARENT_PID"   # utils/run.pl stops its jobs when this process is gone (even SIGKILL)
 
 
 class JobFailed(RuntimeError):
@@ -121,12 +126,38 @@ def dispatch(cmd, nj, log_pattern, module, argv):
     Path(log_pattern).parent.mkdir(parents=True, exist_ok=True)
     full = (shlex.split(cmd) + [f"{JOB_VAR}=1:{nj}", str(log_pattern), sys.executable, "-m", module] + argv
             + ["--job-id", JOB_VAR])
-    proc = subprocess.run(full, stdout=sys.stderr)
-    if proc.returncode != 0:
+    returncode, caught = _run_forwarding_signals(full)
+    if caught is not None:
+        raise JobFailed(f"{module}: interrupted by {signal.Signals(caught).name}; the job runner stopped its "
+                        f"jobs (exit {returncode}); logs: {log_pattern}")
+    if returncode != 0:
         logs = [substitute_job(log_pattern, j) for j in range(1, nj + 1)]
         failed = [log for log in logs if not _log_says_success(log)]
         raise JobFailed(f"{module}: {len(failed) or 'some'} of {nj} jobs failed; see "
                         + (", ".join(failed) if failed else str(log_pattern)))
+
+
+def _run_forwarding_signals(full):
+    """Run the job runner; SIGINT/SIGTERM/SIGHUP sent to THIS process go on to it, so that it stops its
+    jobs (run.pl puts each job in its own process group: killing only us used to leave them running),
+    and it is told our pid (PARENT_ENV) to stop them also when we die by SIGKILL.
+    Returns (exit code, the signal caught or None)."""
+    proc = subprocess.Popen(full, stdout=sys.stderr, env={**os.environ, PARENT_ENV: str(os.getpid())})
+    caught = []
+
+    def forward(signum, _frame):
+        caught.append(signum)
+        proc.send_signal(signum)
+
+    old = {}
+    if threading.current_thread() is threading.main_thread():
+        old = {s: signal.signal(s, forward) for s in FORWARDED_SIGNALS}
+    try:
+        returncode = proc.wait()
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return returncode, (caught[0] if caught else None)
 
 
 def _log_says_success(log):

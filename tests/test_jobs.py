@@ -1,6 +1,9 @@
 """seed.jobs, the one job layer: options, run_sharded's three modes, done markers, JOB substitution."""
 import argparse
 import ast
+import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,76 @@ def test_job_device_spreads_run_pl_jobs_over_the_visible_gpus():
     assert job_device("cuda", 3, n_visible=1) == "cuda"
     assert job_device("cuda", None, n_visible=4) == "cuda"
     assert job_device("cuda:1", 2, n_visible=4) == "cuda:1" and job_device("cpu", 2, n_visible=4) == "cpu"
+
+
+# ---- interrupts: nothing keeps running, nothing prints a traceback (issue 16) ---------------------------
+SLEEPER = """import sys, time
+print("started", flush=True)
+time.sleep(60)
+"""
+DRIVER = """import sys
+from seed.jobs import dispatch, JobFailed
+try:
+    dispatch(None, 2, sys.argv[1], "sleeper_job", [])
+except JobFailed as e:
+    print(e, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def _start_driver(tmp_path):
+    import subprocess
+    (tmp_path / "sleeper_job.py").write_text(SLEEPER)
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{REPO}")
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path / "log/s.JOB.log")], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    logs = [tmp_path / f"log/s.{j}.log" for j in (1, 2)]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(p.exists() and "started" in p.read_text() for p in logs):
+        time.sleep(0.05)
+    assert all("started" in p.read_text() for p in logs)
+    return proc, logs
+
+
+def _sleepers_alive(tmp_path):
+    import subprocess
+    out = subprocess.run(["pgrep", "-f", "sleeper_job"], capture_output=True, text=True).stdout.split()
+    return [p for p in out if Path(f"/proc/{p}/cwd").exists() and os.path.realpath(f"/proc/{p}/cwd") == str(tmp_path)]
+
+
+def _wait_gone(tmp_path, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and _sleepers_alive(tmp_path):
+        time.sleep(0.1)
+    return not _sleepers_alive(tmp_path)
+
+
+def test_sigterm_to_a_dispatching_step_stops_its_jobs(tmp_path):
+    """Killing seed.bin.extract (or any sharded step) used to leave run.pl and its jobs running."""
+    import signal
+    proc, logs = _start_driver(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 1 and "interrupted by SIGTERM" in err and "Traceback" not in err
+    assert _wait_gone(tmp_path)
+    assert all("# Ended (code killed by SIGTERM)" in p.read_text() for p in logs)
+
+
+def test_sigkill_of_a_dispatching_step_still_stops_its_jobs(tmp_path):
+    """A SIGKILL cannot be passed on: run.pl (told the step's pid) notices its parent is gone."""
+    import signal
+    proc, logs = _start_driver(tmp_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=15)
+    assert _wait_gone(tmp_path)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all("# Ended" in p.read_text() for p in logs):
+        time.sleep(0.1)
+    assert all("killed by SIGKILL of the parent process" in p.read_text() for p in logs)
+
+
+def test_ctrl_c_in_a_step_is_one_line(tmp_path):
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", "import seed.bin\nraise KeyboardInterrupt"], capture_output=True,
+                       text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert r.stderr.strip() == "-c: interrupted (Ctrl-C)" and r.returncode in (130, -2)

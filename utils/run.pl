@@ -59,8 +59,10 @@ ensure_log_dirs($prog, values %log);
 my %running;   # pid => { task, start }
 my %code;      # task => exit code
 
+my $stopping = 0;
 sub stop_all {
     my ($sig) = @_;
+    return if $stopping++;   # a second signal (Ctrl-C reaches us twice: the terminal and seed.jobs) waits
     for my $pid (keys %running) {
         kill 'TERM', -$pid;   # each job is its own process group (setpgrp in the child)
         kill 'TERM', $pid;    # in case the child had not yet made its group
@@ -109,12 +111,24 @@ sub start_job {
     $running{$pid} = { task => $task, start => $start };
 }
 
+# Started by seed.jobs (SEED_JOBS_PARENT_PID): stop the jobs when that process is gone, even after a
+# SIGKILL that gave it no chance to pass a signal on. Run by hand (nohup, a shell) nothing is watched.
+my $parent = $ENV{SEED_JOBS_PARENT_PID};
+$parent = undef unless defined $parent && $parent =~ /^\d+$/ && $parent == getppid();
 my @queue = @tasks;
 while (@queue || %running) {
     while (@queue && keys(%running) < $max_jobs) {
         start_job(shift @queue);
     }
-    my $pid = waitpid(-1, 0);
+    my $pid;
+    if (defined $parent) {
+        while (($pid = waitpid(-1, WNOHANG)) == 0) {
+            stop_all('KILL of the parent process') if getppid() != $parent;
+            select(undef, undef, undef, 0.2);
+        }
+    } else {
+        $pid = waitpid(-1, 0);
+    }
     next if $pid <= 0 || !$running{$pid};
     my $status = $?;
     my $r = delete $running{$pid};
