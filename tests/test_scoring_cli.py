@@ -182,3 +182,15 @@ def test_help_documents_every_option(module):
         for opt in action.option_strings:
             assert opt in text
         assert action.help, f"{action.option_strings} has no help"
+
+
+def test_wrong_dimension_of_mean_or_cohort_names_the_file(sets, tmp_path):
+    """Issue 16: a --mean-scp / --cohort-scp of another dimension gave a numpy matmul message."""
+    write_embeddings(tmp_path / "m8.ark", tmp_path / "m8.scp", [("a", np.ones(8, np.float32))])
+    common = ["--trials", sets / "trials", "--enroll-scp", sets / "test.scp", "--test-scp", sets / "test.scp",
+              "--backend", "cosine", "--out", tmp_path / "scores"]
+    for extra in (["--mean-scp", tmp_path / "m8.scp"], ["--norm", "asnorm", "--cohort-scp", tmp_path / "m8.scp"]):
+        r = run("score", *common, *extra, ok=False)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+        assert f"{tmp_path / 'm8.scp'}: embeddings have dimension 8, but the enrolment set" in r.stderr
+        assert not (tmp_path / "scores").exists()

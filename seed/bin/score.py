@@ -94,11 +94,16 @@ def main(argv=None):
         trials = read_trials(args.trials)
         enroll, test = _load_sets(args, trials)
         cohort = EmbeddingSet.from_scp(args.cohort_scp) if args.norm != "none" else None
+        mean_set = EmbeddingSet.from_scp(args.mean_scp) if args.mean_scp and args.backend != "plda" else None
+        for other in (test, cohort, mean_set):   # a numpy matmul message would name neither file
+            if other is not None and other.dim != enroll.dim:
+                raise SeedDataError(other.source, f"embeddings have dimension {other.dim}, but the enrolment "
+                                                  f"set {enroll.source} has {enroll.dim}")
         norm_options = {"cohort": cohort, "top_k": args.top_k, "std_ddof": args.std_ddof}
         if args.backend == "plda":
             scorer = TrialScorer.plda(PldaBackend.load(args.plda_dir), **norm_options)
         else:
-            mean = mean_embedding(EmbeddingSet.from_scp(args.mean_scp)) if args.mean_scp else None
+            mean = mean_embedding(mean_set) if mean_set is not None else None
             scorer = TrialScorer.cosine(enroll.is_multicrop or test.is_multicrop, mean, args.crop_score,
                                         **norm_options)
         scores = scorer.score(trials, enroll, test, args.norm)
