@@ -119,3 +119,27 @@ def test_spk2utt_mismatch_names_the_speaker(tiny_data_dir):
     with pytest.raises(SeedDataError) as e:
         validate_data_dir(tiny_data_dir)
     assert f"key '{lines[1].split()[0]}': does not match utt2spk" in str(e.value)
+
+
+def test_degenerate_inputs_have_one_policy_refuse_naming_file_and_key(tiny_data_dir, tmp_path):
+    """Issue 16: digitally silent audio was embedded by extract (simulate refused it); an all-zero embedding
+    was enhanced and PLDA-scored (train_seed refused it). Every step now refuses both, naming file and key."""
+    import subprocess
+    import sys
+    silent = tmp_path / "wav" / "spkB-utt1.wav"
+    soundfile.write(silent, np.zeros(1600, np.float32), 16000)
+    r = subprocess.run([sys.executable, "-m", "seed.bin.extract", "--extractor", "resemblyzer", "--data-dir",
+                        tiny_data_dir, "--out-dir", tmp_path / "emb", "--nj", "1", "--no-progress"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and f"{silent}: key 'spkB-utt1': audio is digital silence" in r.stderr
+    assert not (tmp_path / "emb" / "embedding.scp").exists()
+    x = np.ones((3, 4), np.float32)
+    x[1] = 0
+    write_embeddings(tmp_path / "z.ark", tmp_path / "z.scp", zip(["a", "b", "c"], x))
+    with pytest.raises(SeedDataError, match=r"z\.scp: key 'b': embedding is all zeros"):
+        load_embedding_dict(tmp_path / "z.scp")
+    crops = np.ones((2, 3, 4), np.float32)
+    crops[1, 2] = 0                                              # one all-zero crop row is degenerate too
+    write_embeddings(tmp_path / "c.ark", tmp_path / "c.scp", zip(["a", "b"], crops))
+    with pytest.raises(SeedDataError, match="key 'b': embedding is all zeros"):
+        load_embedding_dict(tmp_path / "c.scp")

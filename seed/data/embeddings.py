@@ -34,6 +34,9 @@ def load_embedding_dict(scp):
     for key, arr in out.items():
         if not np.isfinite(arr).all():
             raise SeedDataError(scp, "embedding contains NaN or inf", key=key)
+        if not np.any(arr, axis=-1).all():   # one policy for every step: a zero vector has no direction to score
+            raise SeedDataError(scp, "embedding is all zeros (from a degenerate input such as digital silence?)",
+                                key=key)
     return out
 
 

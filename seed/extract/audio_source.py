@@ -11,6 +11,7 @@ import numpy as np
 import soundfile
 
 from seed.data import SeedDataError, read_audio
+from seed.simulate.mixing import is_silent
 
 
 def is_pipe(entry):
@@ -31,6 +32,9 @@ def read_utterance(data, utt, sample_rate):
     if rate != sample_rate:
         raise SeedDataError(entry, f"sample rate {rate} Hz, but the extractor needs {sample_rate} Hz "
                                    "(prepare the data dir at that rate)", key=utt)
+    if is_silent(wav):   # the toolkit's one policy (seed.simulate.inputs refuses it too): no embedding of nothing
+        raise SeedDataError(entry, "audio is digital silence (peak below one 16-bit step): nothing to embed; "
+                                   "remove the utterance from the data dir (utils/fix_data_dir.sh)", key=utt)
     return wav
 
 
