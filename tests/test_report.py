@@ -154,3 +154,42 @@ def test_pooled_mismatched_rows_and_error_counts(recipe_like):
     md = render_results_md(agg, summarise(agg, systems=["seed"]), ["# t"])
     assert f"| all mismatched, pooled | {2 * trials.n_target}/{2 * trials.n_nontarget} |" in md
     assert f"{by['noise_snr0']['eer']:.2f} [{target_errors(by['noise_snr0'])}]" in md
+
+
+def test_labelled_set_sharing_speakers_with_the_trials_is_refused_or_marked(recipe_like):
+    """Issue 16: with no --plda-set, PLDA and the AS-norm cohort learn from the training copies' speakers;
+    when those are the trial speakers (adapting to one's own corpus) the rows were label-leaked silently."""
+    from seed.data import read_kv, write_kv
+    tmp, _ = recipe_like
+    systems = _systems_file(tmp)
+    test_spk = sorted(set(read_kv(tmp / "data/test/utt2spk").values()))[0]
+    u2s = read_kv(tmp / "data/train_pairs/utt2spk")
+    write_kv(tmp / "data/train_pairs/utt2spk", {k: (test_spk if v == "t0" else v) for k, v in u2s.items()})
+    r = subprocess.run([sys.executable, "-m", "seed.bin.prepare_backend", "--systems", systems],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    assert f"train_pairs/utt2spk: key '{test_spk}': shares 1 speaker(s) with the trials" in r.stderr
+    assert not (tmp / "backend/base/plda/config.yaml").exists()
+    run("seed.bin.prepare_backend", "--systems", systems, "--allow-speaker-overlap")
+    assert json.loads((tmp / "backend/base/speaker_overlap.json").read_text())["speakers"] == [test_spk]
+    run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "data/test/trials", "--top-k", "3",
+        "--out-dir", tmp / "results")
+    md = (tmp / "results/RESULTS.md").read_text()
+    assert "**LABEL-LEAKED: the labelled set" in md
+    assert "### plda, score normalisation: none — LABEL-LEAKED" in md
+    assert "### cosine, score normalisation: asnorm — LABEL-LEAKED" in md
+    assert "### cosine, score normalisation: none\n" in md                       # the cosine rows are clean
+    assert "| SEED | plda | none (LABEL-LEAKED) |" in md
+    assert json.loads((tmp / "results/results.json").read_text())["speaker_overlap"]["speakers"] == [test_spk]
+    run("seed.bin.prepare_backend", "--systems", systems, "--allow-speaker-overlap")   # a rerun without the
+    write_kv(tmp / "data/train_pairs/utt2spk", u2s)                                   # overlap clears the mark
+    run("seed.bin.prepare_backend", "--systems", systems)
+    assert not (tmp / "backend/base/speaker_overlap.json").exists()
+
+
+def test_a_cohort_smaller_than_top_k_is_noted(recipe_like):
+    tmp, _ = recipe_like
+    systems = _systems_file(tmp)
+    run("seed.bin.prepare_backend", "--systems", systems)
+    run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "data/test/trials", "--out-dir", tmp / "r")
+    assert "the AS-norm cohort has 5 speakers, fewer than top-k 300" in (tmp / "r/RESULTS.md").read_text()

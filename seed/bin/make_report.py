@@ -26,6 +26,7 @@ from seed.metrics import plot_det_grid
 from seed.provenance import environment_info
 from seed.report.evaluate import CLEAN, System, evaluate_system
 from seed.report.lists import evaluate_list, render_list_md
+from seed.report.overlap import LEAKED_MARK, is_leaked, read_overlap
 from seed.report.published import SOURCE as PUBLISHED_SOURCE
 from seed.report.published import published_vox1_o
 from seed.report.sweep import SWEEP_BACKEND, SWEEP_NORM, summarise_sweep, sweep_model
@@ -103,9 +104,13 @@ def main(argv=None):
     seed_cfg = _model_config(recipe)
     extractor = _extractor_meta(recipe)
     order = [s.name for s in systems if s.eval_seed in (None, recipe.first_seed)]
-    md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg, extractor, lists))
+    overlap = read_overlap(recipe.baseline_backend_dir)
+    md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg, extractor, lists)
+                           + backend_warnings(recipe, args, overlap))
     for result in lists.values():
         md += render_list_md(result, list(dict.fromkeys(order)))
+    if overlap:
+        md = mark_leaked(md, args.backends, args.norms)
     md += espnet_comparison_section(extractor, agg, args)
     if sweep is not None:
         md += sweep_section(recipe, sweep)
@@ -125,7 +130,7 @@ def main(argv=None):
                "n_nontarget": trials.n_nontarget, "conditions": recipe.conditions, "backends": args.backends,
                "norms": args.norms, "eval_seeds": recipe.eval_seeds, "eer_method": args.eer_method,
                "test_list": recipe.main_list, "lists": {recipe.main_list: main_entry, **lists},
-               "labelled_set": recipe.labelled_set, "extractor": extractor,
+               "labelled_set": recipe.labelled_set, "speaker_overlap": overlap, "extractor": extractor,
                "systems": [{"name": s.name, "kind": s.kind, "model": s.model, "enhance": s.enhance}
                            for s in recipe.systems],
                "rows": agg, "per_seed_rows": rows, "summary": summary, "sweep": sweep,
@@ -230,6 +235,35 @@ def _extractor_meta(recipe):
     ex = data.get("extractor") or {}
     return {"spec": ex.get("spec"), "crop_policy": data.get("crop_policy"), "dim": data.get("dim"),
             **{k: ex[k] for k in ("model_tag", "snapshot_revision", "weights_sha256") if k in ex}}
+
+
+def backend_warnings(recipe, args, overlap):
+    """Header lines: label leakage (stage 5 went on with --allow-speaker-overlap) and a cohort smaller than
+    AS-norm's top-k (every cohort score is then used: top-k is capped at the cohort size)."""
+    lines = []
+    if overlap:
+        lines.append(f"**{LEAKED_MARK}: the labelled set `{overlap['labelled_utt2spk']}` shares "
+                     f"{len(overlap['speakers'])} speaker(s) with the trials ({overlap['trial_utt2spk']}); every PLDA "
+                     "and score-normalised row is marked: they measure memory of those speakers, not verification.**")
+    cohort = Path(recipe.baseline_backend_dir) / "cohort.scp"
+    top_k = args.top_k or SCORING_DEFAULTS["top_k"]
+    if any(n != "none" for n in args.norms) and cohort.is_file():
+        n = len(read_kv(cohort))
+        if n < top_k:
+            lines.append(f"Note: the AS-norm cohort has {n} speakers, fewer than top-k {top_k}: every cohort score "
+                         "is used (top-k is capped at the cohort size); with tens of speakers AS-norm is unreliable.")
+    return lines
+
+
+def mark_leaked(md, backends, norms):
+    """Append the LABEL-LEAKED mark to every table heading / list-table row of a leaked (backend, norm)."""
+    for b in backends:
+        for n in norms:
+            if is_leaked(b, n):
+                md = md.replace(f"### {b}, score normalisation: {n}\n", f"### {b}, score normalisation: {n} — {LEAKED_MARK}\n")
+                md = md.replace(f"\n| {b}, {n} |", f"\n| {b}, {n} ({LEAKED_MARK}) |")       # list tables
+                md = md.replace(f" | {b} | {n} | ", f" | {b} | {n} ({LEAKED_MARK}) | ")     # summary rows
+    return md
 
 
 def espnet_comparison_section(extractor, agg, args):

@@ -16,7 +16,7 @@ from seed.backend.plda_backend import clear_plda_dir
 from seed.data import SeedDataError, atomic_write, c_sorted, load_embeddings, read_kv, write_embeddings
 from seed.data.outputs import remove_outputs
 
-OUTPUTS = ("centering.scp", "cohort.scp", "cohort.ark")
+OUTPUTS = ("centering.scp", "cohort.scp", "cohort.ark", "speaker_overlap.json")   # the last: seed.report.overlap
 
 
 def targets_of_pairs(pairs_file):

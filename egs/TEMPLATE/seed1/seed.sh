@@ -64,6 +64,7 @@ sweep_strengths="0.2 0.3 0.5 0.7 1.0"  # stage 6: cosine EER for each enhancemen
 backends="cosine plda"  # scoring backends
 norms="none asnorm"     # score normalisation
 lda_dim=0               # LDA dimension before PLDA (0: none)
+allow_speaker_overlap=false  # true: train PLDA/cohort on a labelled set sharing speakers with the trials anyway (rows marked LABEL-LEAKED)
 asnorm_top_k=""         # AS-norm top-k cohort size (empty: the package default, seed.backend.trial_scorer)
 eer_method=interp       # EER convention: interp (the project's) or espnet (ESPnet-SPK's)
 results_title=""        # title of RESULTS.md (the extractor tag and SEED config are appended)
@@ -165,7 +166,8 @@ stage_4() {  # resolve the SEED systems (conf's enhance:, variants, OOD models) 
         --eval-seeds ${eval_seeds} --device "${device}" --systems-out "${systems}"
 }
 stage_5() {  # centering mean, PLDA (+LDA), AS-norm cohort: the baseline's and every system's
-    py -m seed.bin.prepare_backend --systems "${systems}" --lda-dim "${lda_dim}"
+    local overlap=(); [ "${allow_speaker_overlap}" = true ] && overlap=(--allow-speaker-overlap)
+    py -m seed.bin.prepare_backend --systems "${systems}" --lda-dim "${lda_dim}" "${overlap[@]}"
 }
 stage_6() {  # every system x backend x norm x condition, the strength sweep, RESULTS.md / results.json
     # shellcheck disable=SC2086
