@@ -21,7 +21,6 @@ only when complete; the done marker is written last.
 import hashlib
 import json
 import multiprocessing
-import os
 import re
 import shutil
 import time
@@ -32,6 +31,7 @@ import numpy as np
 from scipy.signal import sosfilt
 
 from seed.corpora import synthetic_tts as tts
+from seed.corpora.staging import build_staged, claim
 from seed.corpora.synthetic_noise import MUSIC_FAMILIES, NOISE_FAMILIES, normalise_level
 from seed.corpora.synthetic_voices import SUBSETS, plan_speakers
 from seed.data import SeedDataError, atomic_write, derive_seed, load_audio, resample, save_audio
@@ -311,49 +311,14 @@ def generate_corpus(out_dir, options, nj=1, force=False, log=print):
     if not force and is_complete(out, key):
         log(f"make_synthetic_corpus: {out} is complete for these options ({MARKER}); nothing to do")
         return {"skipped": True}
-    _claim(out)
+    claim(out, OWNER, MARKER, OUTPUT_NAMES, "make_synthetic_corpus", CorpusError)
     start = time.time()
-    staging = out / f".staging.{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        summary = _generate_into(staging, options, nj, log)
-        _swap_in(out, staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    summary = build_staged(out, OUTPUT_NAMES, lambda staging: _generate_into(staging, options, nj, log))
     with atomic_write(out / MARKER) as f:
         json.dump(key, f, indent=1, sort_keys=True)
         f.write("\n")
     summary["seconds"] = round(time.time() - start, 2)
     return summary
-
-
-def _claim(out):
-    """Make `out` ours, refusing a folder that holds outputs we did not write."""
-    out.mkdir(parents=True, exist_ok=True)
-    if not (out / OWNER).exists():
-        foreign = [n for n in OUTPUT_NAMES if (out / n).exists()]
-        if foreign:
-            raise CorpusError(f"{out} already holds {', '.join(foreign)} not written by make_synthetic_corpus "
-                              f"(no {OWNER}); remove them or choose another --out-dir")
-        (out / OWNER).write_text("written by python -m seed.bin.make_synthetic_corpus\n", encoding="utf-8")
-    (out / MARKER).unlink(missing_ok=True)
-    for stale in out.glob(".staging.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _swap_in(out, staging):
-    """Replace the previous outputs by the staged ones (old ones go to a trash folder first)."""
-    trash = out / f".old.{os.getpid()}"
-    trash.mkdir(exist_ok=True)
-    try:
-        for name in OUTPUT_NAMES:
-            if (out / name).exists():
-                os.replace(out / name, trash / name)
-            if (staging / name).exists():
-                os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _generate_into(staging, options, nj, log):

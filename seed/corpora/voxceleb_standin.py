@@ -26,13 +26,13 @@ import dataclasses
 import hashlib
 import json
 import multiprocessing
-import os
 import shutil
 import time
 from pathlib import Path
 
 from seed.corpora import standin_audio as audio
 from seed.corpora import synthetic_tts as tts
+from seed.corpora.staging import build_staged, claim
 from seed.corpora.standin_lists import measured_texts, plan_texts
 from seed.corpora.standin_plan import StandinOptions  # noqa: F401 (the public API: the CLI and tests use it)
 from seed.corpora.standin_plan import VOX_RATE, PlanError, plan_noise_files, plan_people, plan_rooms, plan_segments
@@ -91,16 +91,9 @@ def generate_standin(out_dir, options, nj=1, force=False, log=print):
     if not force and marker is not None and marker.get("key") == key:
         log(f"make_voxceleb_standin: {out} is complete for these options ({MARKER}); nothing to do")
         return {"skipped": True, "fingerprint": marker.get("fingerprint")}
-    _claim(out)
+    claim(out, OWNER, MARKER, OUTPUT_NAMES, "make_voxceleb_standin", StandinError)
     start = time.time()
-    staging = out / f".staging.{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        summary = _generate_into(staging, options, nj, log)
-        _swap_in(out, staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    summary = build_staged(out, OUTPUT_NAMES, lambda staging: _generate_into(staging, options, nj, log))
     summary["fingerprint"], summary["files"] = fingerprint(out)
     with atomic_write(out / MARKER) as f:
         json.dump({"key": key, "fingerprint": summary["fingerprint"], "files": summary["files"]}, f, indent=1,
@@ -108,33 +101,6 @@ def generate_standin(out_dir, options, nj=1, force=False, log=print):
         f.write("\n")
     summary["seconds"] = round(time.time() - start, 2)
     return summary
-
-
-def _claim(out):
-    """Make `out` ours, refusing a folder that holds corpus folders we did not write."""
-    out.mkdir(parents=True, exist_ok=True)
-    if not (out / OWNER).exists():
-        foreign = [n for n in OUTPUT_NAMES if (out / n).exists()]
-        if foreign:
-            raise StandinError(f"{out} already holds {', '.join(foreign)} not written by make_voxceleb_standin "
-                               f"(no {OWNER}); remove them or choose another --out-dir")
-        (out / OWNER).write_text("written by python -m seed.bin.make_voxceleb_standin\n", encoding="utf-8")
-    (out / MARKER).unlink(missing_ok=True)
-    for stale in out.glob(".staging.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _swap_in(out, staging):
-    trash = out / f".old.{os.getpid()}"
-    trash.mkdir(exist_ok=True)
-    try:
-        for name in OUTPUT_NAMES:
-            if (out / name).exists():
-                os.replace(out / name, trash / name)
-            if (staging / name).exists():
-                os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(trash, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- jobs (worker side)
