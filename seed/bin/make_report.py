@@ -26,11 +26,12 @@ from seed.metrics import plot_det_grid
 from seed.provenance import environment_info
 from seed.report.evaluate import CLEAN, System, evaluate_system
 from seed.report.lists import evaluate_list, render_list_md
-from seed.report.overlap import LEAKED_MARK, is_leaked, read_overlap
+from seed.report.overlap import leaked_combos, read_overlap
 from seed.report.published import SOURCE as PUBLISHED_SOURCE
 from seed.report.published import published_vox1_o
 from seed.report.sweep import SWEEP_BACKEND, SWEEP_NORM, summarise_sweep, sweep_model
-from seed.report.tables import aggregate_rows, display_name, render_results_md, render_sweep_md, summarise
+from seed.report.tables import (LEAKED_MARK, aggregate_rows, display_name, render_results_md, render_sweep_md,
+                                summarise)
 
 STAGE_NAMES = {0: "data, pools", 1: "simulation", 2: "extraction", 3: "SEED training", 4: "enhancement",
                5: "backends", 6: "scoring + report"}
@@ -105,12 +106,11 @@ def main(argv=None):
     extractor = _extractor_meta(recipe)
     order = [s.name for s in systems if s.eval_seed in (None, recipe.first_seed)]
     overlap = read_overlap(recipe.baseline_backend_dir)
+    leaked = leaked_combos(args.backends, args.norms) if overlap else set()
     md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg, extractor, lists)
-                           + backend_warnings(recipe, args, overlap))
+                           + backend_warnings(recipe, args, overlap), leaked=leaked)
     for result in lists.values():
-        md += render_list_md(result, list(dict.fromkeys(order)))
-    if overlap:
-        md = mark_leaked(md, args.backends, args.norms)
+        md += render_list_md(result, list(dict.fromkeys(order)), leaked)
     md += espnet_comparison_section(extractor, agg, args)
     if sweep is not None:
         md += sweep_section(recipe, sweep)
@@ -253,17 +253,6 @@ def backend_warnings(recipe, args, overlap):
             lines.append(f"Note: the AS-norm cohort has {n} speakers, fewer than top-k {top_k}: every cohort score "
                          "is used (top-k is capped at the cohort size); with tens of speakers AS-norm is unreliable.")
     return lines
-
-
-def mark_leaked(md, backends, norms):
-    """Append the LABEL-LEAKED mark to every table heading / list-table row of a leaked (backend, norm)."""
-    for b in backends:
-        for n in norms:
-            if is_leaked(b, n):
-                md = md.replace(f"### {b}, score normalisation: {n}\n", f"### {b}, score normalisation: {n} — {LEAKED_MARK}\n")
-                md = md.replace(f"\n| {b}, {n} |", f"\n| {b}, {n} ({LEAKED_MARK}) |")       # list tables
-                md = md.replace(f" | {b} | {n} | ", f" | {b} | {n} ({LEAKED_MARK}) | ")     # summary rows
-    return md
 
 
 def espnet_comparison_section(extractor, agg, args):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from seed.data import read_trials
 from seed.report.evaluate import evaluate_system
-from seed.report.tables import (CLEAN, METRICS, _fmt, _fmt_rel, _index, aggregate_rows, display_name, rel_change,
-                                summarise, target_errors)
+from seed.report.tables import (CLEAN, METRICS, _fmt, _fmt_rel, _index, aggregate_rows, display_name, leak_note,
+                                rel_change, summarise, target_errors)
 
 
 def evaluate_list(entry, systems, backends, norms, top_k=None, scores_dir=None, eer_method="interp"):
@@ -31,9 +31,9 @@ def evaluate_list(entry, systems, backends, norms, top_k=None, scores_dir=None, 
     return result, det, trials.labels
 
 
-def render_list_md(result, systems_order):
+def render_list_md(result, systems_order, leaked=()):
     """A section: rows = (backend, norm), columns = systems; EER [errors] (vs baseline / vs centering),
-    then minDCF@0.01 / @0.05."""
+    then minDCF@0.01 / @0.05. Rows of a (backend, norm) in `leaked` are marked LABEL-LEAKED."""
     idx = _index(result["rows"])
     combos = list(dict.fromkeys((r["backend"], r["norm"]) for r in result["rows"]))
     here = [s for s in systems_order if any((CLEAN, s, b, n) in idx for b, n in combos)]
@@ -46,7 +46,7 @@ def render_list_md(result, systems_order):
     for backend, norm in combos:
         base = idx.get((CLEAN, "baseline", backend, norm))
         center = idx.get((CLEAN, "centering", backend, norm))
-        cells = [f"{backend}, {norm}"]
+        cells = [f"{backend}, {norm}{leak_note(backend, norm, leaked, ' ({})')}"]
         for s in here:
             r = idx.get((CLEAN, s, backend, norm))
             if r is None:
@@ -63,7 +63,7 @@ def render_list_md(result, systems_order):
     lines += ["", "minDCF@0.01 / minDCF@0.05", "", "| backend, norm | " + " | ".join(names) + " |",
               "|" + "---|" * (len(names) + 1)]
     for backend, norm in combos:
-        cells = [f"{backend}, {norm}"]
+        cells = [f"{backend}, {norm}{leak_note(backend, norm, leaked, ' ({})')}"]
         for s in here:
             r = idx.get((CLEAN, s, backend, norm))
             cells.append("–" if r is None else " / ".join(_fmt(r[m], r[m + "_std"], 3) for m in METRICS[1:]))

@@ -14,7 +14,6 @@ from pathlib import Path
 from seed.data import read_kv
 
 OVERLAP_FILE = "speaker_overlap.json"
-LEAKED_MARK = "LABEL-LEAKED"
 
 
 def speaker_overlap(recipe):
@@ -43,6 +42,6 @@ def read_overlap(baseline_backend_dir):
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def is_leaked(backend, norm):
-    """Rows that use the labelled set: every PLDA row and every cohort-normalised row."""
-    return backend == "plda" or norm != "none"
+def leaked_combos(backends, norms):
+    """The (backend, norm) pairs that use the labelled set: every PLDA one and every cohort-normalised one."""
+    return {(b, n) for b in backends for n in norms if b == "plda" or n != "none"}

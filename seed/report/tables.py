@@ -14,6 +14,7 @@ METRICS = ("eer", "min_dcf_p0.01", "min_dcf_p0.05")
 LABELS = {"eer": "EER %", "min_dcf_p0.01": "minDCF@0.01", "min_dcf_p0.05": "minDCF@0.05"}
 CLEAN = "clean"
 POOLED = "mismatched_pooled"   # every mismatched condition's trials scored at one threshold
+LEAKED_MARK = "LABEL-LEAKED"   # on every (backend, norm) trained on the trial speakers (seed.report.overlap)
 
 
 def target_errors(row):
@@ -134,9 +135,15 @@ def display_name(system):
     return names.get(system, system)
 
 
+def leak_note(backend, norm, leaked, form):
+    """The LABEL-LEAKED mark of a (backend, norm) in `leaked`, as `form` (e.g. " ({})"), else ""."""
+    return form.format(LEAKED_MARK) if (backend, norm) in leaked else ""
+
+
 def render_results_md(agg, summary, header_lines, systems_order=("baseline", "centering", "seed", "seed_centered"),
-                      system_names=None):
-    """Markdown: one table per (backend, norm), rows = condition, blocks = systems side by side."""
+                      system_names=None, leaked=()):
+    """Markdown: one table per (backend, norm), rows = condition, blocks = systems side by side.
+    Every (backend, norm) in `leaked` is marked LABEL-LEAKED in its heading and summary rows."""
     system_names = system_names or {s: display_name(s) for s in {r["system"] for r in agg}}
     idx = _index(agg)
     lines = list(header_lines)
@@ -151,7 +158,7 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
     for backend, norm in combos:
         here = [s for s in systems_present if any((c, s, backend, norm) in idx for c in conditions)]
         names = [system_names.get(s, s) for s in here]
-        lines += ["", f"### {backend}, score normalisation: {norm}", "",
+        lines += ["", f"### {backend}, score normalisation: {norm}{leak_note(backend, norm, leaked, ' — {}')}", "",
                   "EER % [target trials missed at the EER: the errors it rests on] (SEED-based rows: mean ± std "
                   "over eval seeds; in brackets: relative EER change vs baseline)", "",
                   "| condition | trials (tgt/non) | " + " | ".join(names) + " |",
@@ -195,7 +202,8 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
         clean_dcf = "–" if not clean else (
             f"{clean['baseline_min_dcf_p0.01']:.3f} → {clean['min_dcf_p0.01']:.3f} / "
             f"{clean['baseline_min_dcf_p0.05']:.3f} → {clean['min_dcf_p0.05']:.3f}")
-        lines.append(f"| {system_names.get(s['system'], s['system'])} | {s['backend']} | {s['norm']} | "
+        lines.append(f"| {system_names.get(s['system'], s['system'])} | {s['backend']} | {s['norm']}"
+                     f"{leak_note(s['backend'], s['norm'], leaked, ' ({})')} | "
                      f"{_fmt_rel(s['mean_rel_eer_change_mismatched'])} over {s['n_mismatched']} | "
                      f"{_fmt_rel(s['mean_rel_eer_change_vs_centering_mismatched'])} | "
                      f"{_fmt_pooled(s)} | "
