@@ -45,8 +45,9 @@ def main(argv=None):
     if not args.systems and any(getattr(args, k) is None for k in single):
         p.error("give --systems, or all of --embeddings-dir --pairs --pairs-set --labelled-set --utt2spk --out-dir")
     try:
-        jobs = backend_jobs(args) if args.systems else [tuple(getattr(args, k) for k in single)]
-        overlap = check_speaker_overlap(args.systems, args.allow_speaker_overlap) if args.systems else None
+        recipe = read_systems(args.systems) if args.systems else None
+        jobs = backend_jobs(recipe) if recipe else [tuple(getattr(args, k) for k in single)]
+        overlap = check_speaker_overlap(recipe, args.allow_speaker_overlap) if recipe else None
         for *_, out in jobs:   # every backend first: a failure in one leaves no stale other looking usable
             clear_backend(out)
         for emb, pairs, pairs_set, labelled, utt2spk, out in jobs:
@@ -60,22 +61,23 @@ def main(argv=None):
     return 0
 
 
-def backend_jobs(args):
-    """(embeddings dir, pairs, pairs set, labelled set, utt2spk, out dir) for the baseline and each system."""
+def read_systems(path):
     from seed.recipe.systems import RecipeSystems
-    r = RecipeSystems.read(args.systems)
+    return RecipeSystems.read(path)
+
+
+def backend_jobs(r):
+    """(embeddings dir, pairs, pairs set, labelled set, utt2spk, out dir) for the baseline and each system."""
     common = (r.pairs_file, r.pairs_set, r.labelled_set, r.utt2spk)
     return [(r.embed_dir, *common, r.baseline_backend_dir)] + \
         [(s.seed_dir(r.first_seed), *common, s.backend_dir) for s in r.systems]
 
 
-def check_speaker_overlap(systems_file, allow):
+def check_speaker_overlap(recipe, allow):
     """{labelled file, trial speakers file, speakers} when the labelled set shares speakers with the trials
     (refused unless `allow`), else None."""
-    from seed.recipe.systems import RecipeSystems
     from seed.report.overlap import speaker_overlap
-    r = RecipeSystems.read(systems_file)
-    overlap = speaker_overlap(r)
+    overlap = speaker_overlap(recipe)
     if overlap and not allow:
         raise SeedDataError(overlap["labelled_utt2spk"],
                             f"shares {len(overlap['speakers'])} speaker(s) with the trials of "
