@@ -6,6 +6,26 @@ import sys
 from pathlib import Path
 
 
+def expected_combos(a):
+    """Every (system, backend, norm) a report must have: centering is a cosine backend (PLDA centres by itself)."""
+    for s in a.systems.split():
+        for b in a.backends.split():
+            for n in a.norms.split():
+                if not ((s == "centering" or s.endswith("_centered")) and b != "cosine"):
+                    yield s, b, n
+
+
+def row_problems(where, r, system, n_seeds):
+    """What is wrong with one expected results.json row (missing, a non-finite metric, too few eval seeds)."""
+    if r is None:
+        return [f"results.json: no row for {where}"]
+    out = [f"results.json: {where}: {m} is {r[m]}" for m in ("eer", "min_dcf_p0.01", "min_dcf_p0.05")
+           if not math.isfinite(r[m])]
+    if system == "seed" and len(r.get("eval_seeds", [])) != n_seeds:
+        out.append(f"results.json: {where}: {len(r.get('eval_seeds', []))} eval seeds")
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--results-dir", required=True)
@@ -28,20 +48,8 @@ def main():
     rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
     md = (d / "RESULTS.md").read_text()
     for c in a.conditions.split():
-        for s in a.systems.split():
-            for b in a.backends.split():
-                for n in a.norms.split():
-                    if (s == "centering" or s.endswith("_centered")) and b != "cosine":
-                        continue  # centering is a cosine backend; PLDA centres by itself
-                    r = rows.get((c, s, b, n))
-                    if r is None:
-                        problems.append(f"results.json: no row for {c}/{s}/{b}/{n}")
-                        continue
-                    for m in ("eer", "min_dcf_p0.01", "min_dcf_p0.05"):
-                        if not math.isfinite(r[m]):
-                            problems.append(f"results.json: {c}/{s}/{b}/{n}: {m} is {r[m]}")
-                    if s == "seed" and len(r.get("eval_seeds", [])) != a.n_seeds:
-                        problems.append(f"results.json: {c}/{s}/{b}/{n}: {len(r.get('eval_seeds', []))} eval seeds")
+        for s, b, n in expected_combos(a):
+            problems += row_problems(f"{c}/{s}/{b}/{n}", rows.get((c, s, b, n)), s, a.n_seeds)
         if f"| {c} |" not in md:
             problems.append(f"RESULTS.md: no row for condition {c}")
     n_mismatched = len([c for c in a.conditions.split() if c != "clean"])
@@ -62,14 +70,8 @@ def main():
         if not entry.get("n_target") or not entry.get("n_nontarget"):
             problems.append(f"results.json: list {name}: no trial counts")
         lrows = {(r["system"], r["backend"], r["norm"]): r for r in entry["rows"] if r["condition"] == "clean"}
-        for s in a.systems.split():
-            for b in a.backends.split():
-                for n in a.norms.split():
-                    if (s == "centering" or s.endswith("_centered")) and b != "cosine":
-                        continue
-                    r = lrows.get((s, b, n))
-                    if r is None or not math.isfinite(r["eer"]):
-                        problems.append(f"results.json: list {name}: no finite row for {s}/{b}/{n}")
+        for s, b, n in expected_combos(a):
+            problems += row_problems(f"list {name}: {s}/{b}/{n}", lrows.get((s, b, n)), s, a.n_seeds)
         if f"### Trial list `{name}`" not in md:
             problems.append(f"RESULTS.md: no section for trial list {name}")
     for section in ("## Stage wall times", "### Summary"):
