@@ -6,8 +6,9 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_write(path, mode="w", encoding="utf-8"):
-    """Yield a file object on a temporary name in the same folder; `os.replace` it on success."""
+def atomic_write(path, mode="w", encoding="utf-8", file_mode=0o644):
+    """Yield a file object on a temporary name in the same folder; `os.replace` it on success.
+    `file_mode`: the permissions of the result (None: mkstemp's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -18,7 +19,8 @@ def atomic_write(path, mode="w", encoding="utf-8"):
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        if file_mode is not None:
+            os.chmod(tmp, file_mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -59,6 +59,7 @@ from pathlib import Path
 
 import yaml
 
+from seed.data import atomic_write
 from seed.extract.registry import ExtractorError
 
 REPRODUCIBLE_TIMESTAMP = 0
@@ -245,19 +246,11 @@ def _umask_mode(mode):
 
 
 def _write_atomic(path, data, plain_mode=True):
-    """tmp file + rename; `plain_mode`: the mode of a file created normally (0666 less the umask), as the
-    hub leaves blobs and refs (its trees/*.json stay mkstemp's 0600, as write_tree_cache leaves them)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        if plain_mode:
-            os.chmod(tmp, _umask_mode(0o666))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """seed.data.atomic_write of `data`; `plain_mode`: the mode of a file created normally (0666 less the
+    umask), as the hub leaves blobs and refs (its trees/*.json stay mkstemp's 0600, as write_tree_cache
+    leaves them)."""
+    with atomic_write(path, "wb", file_mode=_umask_mode(0o666) if plain_mode else None) as f:
+        f.write(data)
 
 
 def _blob_ok(blob, entry):
