@@ -80,7 +80,8 @@ def main(argv=None):
                 check_model_matches_config(model.config, cfg, system.model, args.config)
             model = model.with_enhance_options(system.enhance)
             for seed in recipe.eval_seeds:
-                sets = recipe.test_sets + recipe.eval_sets + (recipe.backend_sets if seed == recipe.first_seed else [])
+                sets = list(dict.fromkeys(recipe.test_sets + recipe.eval_sets  # a set named twice: enhanced once
+                                          + (recipe.backend_sets if seed == recipe.first_seed else [])))
                 for set_name in sets:
                     meta = enhance_scp(model, Path(args.embed_dir) / set_name / "embedding.scp",
                                        system.seed_dir(seed) / set_name, seed=seed)

@@ -53,7 +53,7 @@ def render_list_md(result, systems_order, leaked=()):
                 cells.append("–")
                 continue
             cell = f"{_fmt(r['eer'], r['eer_std'])} [{target_errors(r)}]"
-            if s not in ("baseline",) and base is not None:
+            if s != "baseline" and base is not None:
                 vs_center = (rel_change(r["eer"], center["eer"]) if center is not None and s != "centering"
                              else None)
                 cell += f" ({_fmt_rel(rel_change(r['eer'], base['eer']))}" + \
