@@ -86,6 +86,49 @@ def test_save_audio_flac_and_wav(tmp_path, shared_data):
         assert np.max(np.abs(back - wav)) < 1.0 / 32767 + 1e-6
 
 
+def test_save_audio_rounds_to_nearest_int16_and_clips(tmp_path):
+    """Issue 16: libsndfile truncated float -> int16 toward -inf (mean error -0.5 LSB)."""
+    x = np.random.default_rng(0).uniform(-0.9, 0.9, 50000).astype(np.float32)
+    y = soundfile.read(save_audio(tmp_path / "r.wav", x, 16000), dtype="int16")[0].astype(np.float64)
+    err = y - x.astype(np.float64) * 32768
+    assert abs(err.mean()) < 0.01 and np.abs(err).max() <= 0.5 + 1e-6
+    grid = np.arange(-32768, 32768) / 32768                          # exact int16 values survive a round trip
+    assert np.array_equal(soundfile.read(save_audio(tmp_path / "g.flac", grid, 16000), dtype="int16")[0],
+                          np.arange(-32768, 32768).astype(np.int16))
+    clipped = soundfile.read(save_audio(tmp_path / "c.wav", np.array([1.5, 1.0, -1.2]), 16000), dtype="int16")[0]
+    assert clipped.tolist() == [32767, 32767, -32768]                 # clipped, never wrapped
+    with pytest.raises(SeedDataError, match=r"n.wav.*non-finite"):
+        save_audio(tmp_path / "n.wav", np.array([0.1, np.nan]), 16000)
+    assert not (tmp_path / "n.wav").exists()
+
+
+def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
+    """Issue 16: a SIGKILLed writer left `.embedding.N.ark.PID.tmp` / `.last.pt.PID.tmp` forever."""
+    import subprocess
+    import sys
+
+    from seed.diffusion.checkpoint import save_checkpoint
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    live = str(os.getppid())                      # a running process: a concurrent writer, kept
+
+    def write_text():
+        with atomic_write(tmp_path / "t.txt") as f:
+            f.write("x")
+    targets = {"e.ark": lambda: write_embeddings(tmp_path / "e.ark", tmp_path / "e.scp", [("a", np.ones(3))]),
+               "last.pt": lambda: save_checkpoint(tmp_path / "last.pt", {"step": 1}),
+               "x.wav": lambda: save_audio(tmp_path / "x.wav", np.zeros(10) + 0.1, 16000),
+               "t.txt": write_text}
+    for name, write in targets.items():
+        stale = [tmp_path / f".{name}.{dead}.tmp", tmp_path / f".{name}.{dead}.k2j4h_1x.tmp"]
+        kept = [tmp_path / f".{name}.{live}.tmp", tmp_path / f".other{name}.{dead}.tmp"]
+        for p in stale + kept:
+            p.write_bytes(b"partial")
+        write()
+        assert not any(p.exists() for p in stale), name
+        assert all(p.exists() for p in kept), name
+
+
 def test_derive_seed_stable():
     assert derive_seed(3, "utt1", "noise_snr5") == derive_seed(3, "utt1", "noise_snr5")
     assert derive_seed(3, "utt1", "noise_snr5") != derive_seed(3, "utt1", "noise_snr0")

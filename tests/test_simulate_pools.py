@@ -6,7 +6,7 @@ import soundfile
 from seed.bin import make_noise_list, split_pools
 from seed.data import SeedDataError
 from seed.simulate.pools import (PoolEntry, read_noise_list, read_rir_list, scan_musan, scan_rirs_noises,
-                                 split_pool, write_pool_list)
+                                 sort_entries, split_pool, write_pool_list)
 
 
 def _wav(path, n=800):
@@ -69,6 +69,22 @@ def test_split_is_disjoint_deterministic_and_order_independent():
         assert sum(e.category == c for e in test) == 3
     assert split_pool(list(reversed(pool)), 0.3, seed=5) == (train, test)
     assert split_pool(pool, 0.3, seed=6) != (train, test)
+
+
+def test_split_and_order_do_not_depend_on_where_the_corpus_lives():
+    """Issue 16: the split hashed absolute paths, so a checkout at another path drew other pools."""
+    def relocated(prefix):
+        return [PoolEntry(e.category, prefix + e.path) for e in _pool(n_per_cat=20)]
+
+    def names(entries, prefix):
+        return [(e.category, e.path[len(prefix):]) for e in entries]
+
+    for group_by in ("file", "folder"):
+        here = split_pool(relocated("/work/main"), 0.3, seed=1, group_by=group_by)
+        there = split_pool(relocated("/tmp/tmp.Xy12/clone/egs"), 0.3, seed=1, group_by=group_by)
+        assert [names(p, "/work/main") for p in here] == [names(p, "/tmp/tmp.Xy12/clone/egs") for p in there]
+    a, b = relocated("/a"), relocated("/zz/deeper")
+    assert names(sort_entries(a), "/a") == names(sort_entries(b), "/zz/deeper")
 
 
 def test_split_by_folder_keeps_families_together():

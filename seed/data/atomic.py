@@ -1,6 +1,12 @@
-"""Atomic file writes: a stage that fails must not leave a file that looks complete."""
+"""Atomic file writes: a stage that fails must not leave a file that looks complete.
+
+Every temporary name carries the writer's PID (`.NAME.PID.tmp`, `.NAME.PID.XXXXXXXX.tmp`), so that
+the next writer of the same file can tell the leftovers of a killed writer (SIGKILL, power loss:
+no handler runs) from a live concurrent one, and remove them (`remove_stale_temporaries`).
+"""
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,7 +17,8 @@ def atomic_write(path, mode="w", encoding="utf-8", file_mode=0o644):
     `file_mode`: the permissions of the result (None: mkstemp's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         kwargs = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
@@ -29,6 +36,39 @@ def atomic_write(path, mode="w", encoding="utf-8", file_mode=0o644):
 
 
 def temporary_path(path):
-    """A sibling temporary name for writers that need a path rather than a file object."""
+    """A sibling temporary name for writers that need a path rather than a file object (the stale
+    temporaries of `path` are removed first)."""
     path = Path(path)
+    remove_stale_temporaries(path)
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:          # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(path):
+    """Delete the temporaries of `path` whose writer process is gone; returns the names removed.
+
+    A PID is checked on this host only: a job on another node writing the SAME file at the same time
+    would be a race in any case, since both would replace it."""
+    path = Path(path)
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)(\.[^./]+)?\.tmp$")
+    removed = []
+    try:
+        siblings = os.listdir(path.parent)
+    except FileNotFoundError:
+        return removed
+    for name in siblings:
+        m = pattern.match(name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path.parent / name)
+            removed.append(name)
+    return removed

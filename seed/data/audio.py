@@ -60,15 +60,28 @@ def resample(wav, orig_rate, new_rate):
     return resample_poly(wav, new_rate // g, orig_rate // g).astype(np.float32)
 
 
+def pcm16(wav, path):
+    """float samples (full scale +-1) -> int16 by rounding to nearest, clipped to [-32768, 32767]."""
+    wav = np.asarray(wav, dtype=np.float64)
+    if not np.all(np.isfinite(wav)):
+        raise SeedDataError(path, "cannot write audio: non-finite sample (NaN or inf)")
+    return np.clip(np.rint(wav * 32768.0), -32768, 32767).astype(np.int16)
+
+
 def save_audio(path, wav, sample_rate):
-    """Write 16-bit PCM WAV or FLAC (by extension) atomically; clipping is the caller's job to avoid."""
+    """Write 16-bit PCM WAV or FLAC (by extension) atomically.
+
+    The project rounds to int16 itself (`round(x * 32768)`, the inverse of the reader's `/ 32768`):
+    libsndfile's float -> PCM_16 conversion truncates toward -inf, a -0.5 LSB bias on every sample
+    (4x the power of rounding noise). Samples beyond the int16 range are clipped (avoiding that is
+    the caller's job); a NaN/inf sample is an error naming the file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fmt = "FLAC" if path.suffix.lower() == ".flac" else "WAV"
+    pcm = pcm16(wav, path)
     tmp = temporary_path(path)
     try:
-        soundfile.write(str(tmp), np.asarray(wav, dtype=np.float32), int(sample_rate),
-                        subtype="PCM_16", format=fmt)
+        soundfile.write(str(tmp), pcm, int(sample_rate), subtype="PCM_16", format=fmt)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import kaldiio
 import numpy as np
 
+from seed.data.atomic import temporary_path
 from seed.data.errors import SeedDataError
 from seed.data.kvfile import read_kv
 
@@ -77,8 +78,8 @@ class EmbeddingWriter:
         self.ark_path, self.scp_path = Path(ark_path).resolve(), Path(scp_path).resolve()
         self.ark_path.parent.mkdir(parents=True, exist_ok=True)
         self.scp_path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp_ark = self.ark_path.with_name(f".{self.ark_path.name}.{os.getpid()}.tmp")
-        self._tmp_scp = self.scp_path.with_name(f".{self.scp_path.name}.{os.getpid()}.tmp")
+        self._tmp_ark = temporary_path(self.ark_path)
+        self._tmp_scp = temporary_path(self.scp_path)
         self._keys = set()
         self.count = 0
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from seed.data.atomic import temporary_path
+
 FORMAT = "seed-diffusion-checkpoint/1"
 
 
@@ -35,7 +37,7 @@ def save_checkpoint(path, payload: dict) -> None:
     """torch.save to a temporary sibling, then rename: a crash never leaves a truncated .pt."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(path)
     try:
         torch.save({"format": FORMAT, **payload}, tmp)
         os.replace(tmp, path)

@@ -70,9 +70,29 @@ def read_rir_list(path):
     return read_pool_list(path, ROOM_CLASSES)
 
 
+def category_roots(entries):
+    """category -> the deepest folder holding all of that category's files (their corpus root, as far
+    as the pool shows it). Order and split are taken relative to it, so that the same corpus at another
+    path (another checkout, another mount point) gives the same lists, draws and numbers."""
+    folders = {}
+    for e in entries:
+        folders.setdefault(e.category, set()).add(os.path.dirname(os.path.abspath(e.path)))
+    return {c: os.path.commonpath(sorted(f)) for c, f in folders.items()}
+
+
+def relative_to_root(path, root):
+    """`path` below its category root, '/'-separated (the location-independent name of a pool file)."""
+    return Path(os.path.relpath(os.path.abspath(path), root)).as_posix()
+
+
 def sort_entries(entries):
-    """Canonical order: category, then path bytes (what `LC_ALL=C sort` gives)."""
-    return sorted(entries, key=lambda e: (e.category.encode(), e.path.encode()))
+    """Canonical order: category, then the path below the category's root (category_roots) in C byte
+    order, then the full path (only to break ties between files listed twice under two roots).
+    Lists, draws by index and the split therefore never depend on where the corpus lives."""
+    entries = list(entries)
+    roots = category_roots(entries)
+    return sorted(entries, key=lambda e: (e.category.encode(), relative_to_root(e.path, roots[e.category]).encode(),
+                                          e.path.encode()))
 
 
 def write_pool_list(path, entries):
@@ -219,9 +239,11 @@ def split_pool(entries, test_fraction, seed, group_by="file"):
     """Deterministic disjoint (train, test) split, done separately inside every category.
 
     Groups (files, or source folders with `group_by="folder"`, so that one room's RIRs or one
-    recording session's noises stay together) are ranked by a hash of (seed, category, group)
-    and the first round(test_fraction * n) go to test, at least one group to each side. The
-    assignment depends only on the seed and the pool, never on the order of the list.
+    recording session's noises stay together) are ranked by a hash of (seed, category, the group's
+    path below the category root) and the first round(test_fraction * n) go to test, at least one
+    group to each side. The assignment depends only on the seed and the pool, never on the order of
+    the list or on where the corpus lives (a hash of absolute paths gave other splits, and other
+    numbers, in a checkout at another path).
     """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test fraction {test_fraction} must be strictly between 0 and 1")
@@ -229,7 +251,9 @@ def split_pool(entries, test_fraction, seed, group_by="file"):
         raise ValueError(f"group_by must be 'file' or 'folder', not {group_by!r}")
     train, test = [], []
     cats = {}
-    for e in sort_entries(entries):
+    entries = sort_entries(entries)
+    roots = category_roots(entries)
+    for e in entries:
         key = e.path if group_by == "file" else e.group
         cats.setdefault(e.category, {}).setdefault(key, []).append(e)
     for category, groups in cats.items():
@@ -237,7 +261,9 @@ def split_pool(entries, test_fraction, seed, group_by="file"):
             raise SeedDataError(next(iter(groups)), f"category '{category}' has a single {group_by}; "
                                 "it cannot be split into disjoint train and test parts"
                                 + (" (use --group-by file)" if group_by == "folder" else ""), key=category)
-        ranked = sorted(groups, key=lambda g: (derive_seed(seed, "pool-split", category, g), g.encode()))
+        rel = {g: relative_to_root(g, roots[category]) for g in groups}
+        ranked = sorted(groups, key=lambda g: (derive_seed(seed, "pool-split", category, rel[g]), rel[g].encode(),
+                                               g.encode()))
         n_test = min(max(1, int(math.floor(test_fraction * len(ranked) + 0.5))), len(ranked) - 1)
         for i, g in enumerate(ranked):
             (test if i < n_test else train).extend(groups[g])
