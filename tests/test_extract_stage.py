@@ -48,9 +48,14 @@ def test_whole_outputs_and_meta(data6, tmp_path):
 
 
 @pytest.mark.parametrize("policy, rows", [("crops:3x1", 3), ("2x4", 2)])
-def test_crop_policies_store_a_matrix_per_utterance(data6, tmp_path, policy, rows):
+def test_crop_policies_store_a_matrix_per_utterance(data6, tmp_path, policy, rows, capsys):
     out = tmp_path / "emb"
     assert run(data6, out, "--crops", policy) == 0
+    # the 2-s utterances are shorter than a 4-s crop: tiled, and counted (issue 16: it was silent)
+    padded = 6 if policy == "2x4" else 0
+    assert yaml.safe_load((out / "meta.yaml").read_text())["num_wrap_padded"] == padded
+    printed = capsys.readouterr()
+    assert ("utterances shorter than one crop, wrap-padded" in printed.out + printed.err) == bool(padded)
     table = load_embedding_dict(out / "embedding.scp")
     assert all(v.shape == (rows, 256) for v in table.values())
     _, stacked = load_embeddings(out / "embedding.scp", allow_matrix=True)

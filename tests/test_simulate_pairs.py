@@ -56,9 +56,13 @@ def jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_seed_preset_copies_pairs_and_crops(setup, tmp_path):
+def test_seed_preset_copies_pairs_and_crops(setup, tmp_path, capsys):
     assert run(setup, tmp_path / "out") == 0
     out = tmp_path / "out"
+    # wrap-padding is recorded per crop and counted (issue 16: it was silent): zz-short's 2 crops
+    assert "2 crops wrap-padded from utterances shorter than 32240 samples" in capsys.readouterr().out
+    settings = jsonl(out / "simulate.json")[0]
+    assert settings["num_crops_wrap_padded"] == 2 and settings["num_utts_wrap_padded"] == 1
     data = DataDir.load(setup["data"])
     got = DataDir.load(out)
     versions = ["clean", "music", "noise", "reverb"]

@@ -104,11 +104,14 @@ def main(argv=None):
                     "rir_list": os.path.abspath(args.rir_list) if needs_rir else None,
                     "babble_source": pools.talker_source if "speech" in cats else None,
                     "on_bad_input": args.on_bad_input, "audio_format": args.audio_format}
-        n, n_crops, n_skipped = merge_pairs(data, out_dir, args.nj, args.sample_rate, settings)
+        n, n_crops, n_skipped, n_padded = merge_pairs(data, out_dir, args.nj, args.sample_rate, settings)
     except (SeedDataError, jobs.JobFailed) as e:
         print(f"make_pairs: {e}", file=sys.stderr)
         return 1
     note = f", {n_skipped} skipped (see {out_dir}/skipped)" if n_skipped else ""
+    if n_padded:
+        note += (f", {n_padded} crops wrap-padded from utterances shorter than {args.crop_samples} samples "
+                 f"('padded' in {out_dir}/crops.jsonl)")
     print(f"make_pairs: {out_dir}: {n_crops} crops x {len(versions)} versions = {n} copies{note}")
     return 0
 

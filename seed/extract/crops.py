@@ -49,6 +49,10 @@ class CropPolicy:
     def __str__(self):
         return "whole" if self.is_whole else f"crops:{self.n}x{self.seconds:g}"
 
+    def wrap_pads(self, wav, sample_rate):
+        """True when `apply` tiles this waveform (shorter than one crop): counted by the runner."""
+        return not self.is_whole and len(wav) < int(self.seconds * sample_rate)
+
     def apply(self, wav, sample_rate):
         """List of waveforms to embed for one utterance (1 for whole, N equal-length crops otherwise)."""
         if self.is_whole:

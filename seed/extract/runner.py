@@ -24,6 +24,7 @@ class ExtractionStats:
     audio_seconds: float = 0.0
     embed_seconds: float = 0.0   # time inside extractor.embed
     wall_seconds: float = 0.0    # whole loop, reading included
+    wrap_padded: list = dataclasses.field(default_factory=list)   # utterances shorter than one crop (tiled)
 
     @property
     def rtf(self):
@@ -34,7 +35,9 @@ class ExtractionStats:
         rate = self.n_utts / self.wall_seconds if self.wall_seconds else float("nan")
         return (f"{self.n_utts} utterances ({self.n_waveforms} waveforms), {self.audio_seconds:.1f} s of audio in "
                 f"{self.wall_seconds:.1f} s: {rate:.1f} utt/s, RTF {self.rtf:.4f} "
-                f"({self.embed_seconds:.1f} s in the extractor)")
+                f"({self.embed_seconds:.1f} s in the extractor)"
+                + (f"; {len(self.wrap_padded)} utterances shorter than one crop, wrap-padded (first: "
+                   f"{self.wrap_padded[0]})" if self.wrap_padded else ""))
 
 
 def processing_order(data, utts):
@@ -88,6 +91,8 @@ def extract_utterances(extractor, data, utts, policy, writer, batch_size=64, pro
                     raise SeedDataError(data.wav_path(utt), "embedding is not finite (silent or degenerate audio?)",
                                         key=utt)
                 writer.write(utt, block[0] if policy.is_whole else block)
+                if policy.wrap_pads(wav, rate):
+                    stats.wrap_padded.append(utt)
                 stats.audio_seconds += len(wav) / rate
             stats.n_utts += len(batch)
             stats.n_waveforms += len(flat)

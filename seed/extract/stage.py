@@ -116,7 +116,8 @@ def run_job(spec, data, out_dir, policy, nj, job_id, device="cpu", batch_size=64
         "count": writer.count, "dim": extractor.dim, "sample_rate": extractor.sample_rate,
         "rows_per_utt": policy.rows_per_utt, "device": extractor.device, "extractor": extractor.describe(),
         "stats": {"audio_seconds": stats.audio_seconds, "wall_seconds": stats.wall_seconds,
-                  "embed_seconds": stats.embed_seconds, "rtf": stats.rtf}})
+                  "embed_seconds": stats.embed_seconds, "rtf": stats.rtf},
+        "wrap_padded_utts": stats.wrap_padded})
     log(f"extract: job {job_id}/{nj}: {stats.summary()}")
     return "done"
 
@@ -169,6 +170,8 @@ def merge_jobs(data, out_dir, policy, nj, spec, device, environment=None, logs=N
         "rows_per_utt": policy.rows_per_utt,
         "dim": dim,
         "num_utts": len(expected),
+        # utterances shorter than one crop, tiled to the crop length (crops policies only)
+        "num_wrap_padded": sum(len(r.get("wrap_padded_utts", ())) for r in records),
         "device": "cuda" if str(device).startswith("cuda") else "cpu",
         "data_dir": str(Path(data.path).resolve()),
         "environment": environment if environment is not None else _environment(),

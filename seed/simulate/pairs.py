@@ -7,8 +7,9 @@ every version of the preset (`clean` first), all cut at the same offset. The `pa
 including the clean->clean pair. Seeds: crop offsets from (seed, utt, "crop", i); augmentation
 from (seed, utt, "crop<iii>", preset, version), so adding crops or versions leaves the others
 unchanged. An utterance shorter than the crop is tiled (wrap-padded, as voxceleb_trainer does)
-from offset 0; a crop that is digital silence is redrawn (up to 10 offsets), else skipped and
-counted.
+from offset 0 — recorded per crop (`padded` in crops.jsonl) and counted in settings and the step's
+summary line, since a tiled crop repeats speech; a crop that is digital silence is redrawn (up to
+10 offsets), else skipped and counted.
 """
 import sys
 from pathlib import Path
@@ -92,7 +93,8 @@ def run_pairs_shard(data, utts, preset_name, versions, pools, out_dir, seed, sam
 
 
 def merge_pairs(data, out_dir, nj, sample_rate, settings):
-    """Merge shards into the data dir + `pairs` + `crops.jsonl`; counts are checked."""
+    """Merge shards into the data dir + `pairs` + `crops.jsonl`; counts are checked.
+    Returns (copies, crops, skipped, wrap-padded crops); the last also goes to `settings`."""
     out_dir = Path(out_dir).resolve()
     records = outputs.read_shards(out_dir, nj, "records", "key")
     skipped = outputs.read_shards(out_dir, nj, "skipped", "utt")
@@ -116,9 +118,11 @@ def merge_pairs(data, out_dir, nj, sample_rate, settings):
     write_kv(out_dir / "spk2utt", {s: " ".join(v) for s, v in DataDir(wav_scp={}, utt2spk=u2s).spk2utt.items()})
     write_kv(out_dir / "utt2dur", {r["key"]: f"{r['num_samples'] / sample_rate:.3f}" for r in records})
     write_kv(out_dir / "pairs", {r["key"]: r["target"] for r in records})
+    padded = [c for c in crops if c["padded"]]
     outputs.write_settings(out_dir, {**settings, "num_crops_written": len(crops), "num_copies": len(records),
-                                      "num_skipped": len(skipped)})
+                                      "num_skipped": len(skipped), "num_crops_wrap_padded": len(padded),
+                                      "num_utts_wrap_padded": len({c["utt"] for c in padded})})
     write_kv(out_dir / "wav.scp", {r["key"]: str(out_dir / r["wav"]) for r in records})
     validate_data_dir(out_dir)
     outputs.remove_shards(out_dir)
-    return len(records), len(crops), len(skipped)
+    return len(records), len(crops), len(skipped), len(padded)
