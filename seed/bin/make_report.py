@@ -12,6 +12,7 @@ memory exactly as stage 4 would (its row at the recipe's own setting equals the 
 """
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
@@ -35,6 +36,9 @@ from seed.report.tables import (LEAKED_MARK, aggregate_rows, display_name, rende
 
 STAGE_NAMES = {0: "data, pools", 1: "simulation", 2: "extraction", 3: "SEED training", 4: "enhancement",
                5: "backends", 6: "scoring + report"}
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_parser():
@@ -183,7 +187,7 @@ def run_sweep(recipe, trials, main_rows, args):
 
 def sweep_section(recipe, sweep):
     notes = {s.name: (f"`{s.name}` (in-domain: trained on this recipe's {recipe.pairs_set})" if s.kind == "main"
-                      else f"`{s.name}` (OUT-OF-DOMAIN: {s.model})") for s in recipe.systems}
+                      else f"`{s.name}` (OUT-OF-DOMAIN: {shown_path(s.model)})") for s in recipe.systems}
     return ("\n## Enhancement strength sweep: in-domain and out-of-domain models\n\n"
             "Cosine EER %, no score normalisation, output = s·SEED(e) + (1−s)·e; '+ centering': after subtracting "
             "the mean of this corpus's clean training crops enhanced by the same model (first eval seed), as the "
@@ -191,6 +195,15 @@ def sweep_section(recipe, sweep):
             "relative changes are the summary's (mean over mismatched conditions of (system − reference) / "
             "reference). The row at the recipe's own setting equals the main table's row.\n\n"
             + render_sweep_md(sweep["rows"], sweep["summary"], recipe.conditions, notes))
+
+
+def shown_path(path):
+    """A model path as RESULTS.md shows it: relative to the recipe folder (the working directory) when
+    it lies in this checkout, so that the report is the same file in a checkout at any path."""
+    path = Path(path).resolve()
+    if path.is_relative_to(REPO_ROOT):
+        return os.path.relpath(path)
+    return str(path)
 
 
 def read_stage_times(folder, tag=""):
@@ -303,7 +316,7 @@ def header_lines(args, argv, recipe, trials, env, seed_cfg, extractor=None, list
         lines.append(f"SEED config: `{seed_cfg.get('name', '?')}` — train {json.dumps(seed_cfg.get('train', {}))}.")
     lines.append("SEED systems (enhancement settings used at stage 4, from the recipe conf `"
                  f"{recipe.config}` and the variants): "
-                 + "; ".join(f"`{s.name}` ({s.kind}{'' if s.kind != 'ood' else ': ' + s.model}) strength "
+                 + "; ".join(f"`{s.name}` ({s.kind}{'' if s.kind != 'ood' else ': ' + shown_path(s.model)}) strength "
                              f"{s.enhance['strength']:g}, t* {s.enhance['t']}" for s in recipe.systems) + ".")
     return lines
 
