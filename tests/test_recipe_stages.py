@@ -227,15 +227,36 @@ def test_gpu_extraction_runs_one_job_per_gpu(recipe, tmp_path, shared_data):
         x, _ = read_audio(flac, end=1.5)
         soundfile.write(tmp_path / f"{utt}.wav", x, 16000, subtype="PCM_16")
         wav[utt], u2s[utt] = str(tmp_path / f"{utt}.wav"), utt.split("-")[0]
-    for name in ("test", "test_noise_snr5", "train_pairs"):
+    for name in ("test", "test_noise_snr5", "train_pairs", "adapt"):
         shutil.rmtree(rec / "data" / name, ignore_errors=True)
         DataDir(wav_scp=wav, utt2spk=u2s).write(rec / "data" / name)
     r = subprocess.run(["./seed.sh", "--train-set", "train", "--test-set", "test", "--test-conditions", "noise_snr5",
                         "--extractor", "resemblyzer", "--extractor-tag", TAG, "--stage", "2", "--stop-stage", "2",
-                        "--nj", "4", "--ngpu", "2", "--gpu-device", "cpu"], cwd=rec, capture_output=True, text=True,
+                        "--nj", "4", "--ngpu", "2", "--gpu-device", "cpu", "--extract-crops", "crops:2x1",
+                        "--adapt-set", "adapt"], cwd=rec, capture_output=True, text=True,
                        env=dict(os.environ, SEED_VENV=str(REPO / ".venv"), **env))
     assert r.returncode == 0, r.stderr[-3000:]
     [sub] = _submissions(tmp_path)
     assert "--array=1-2" in sub and "-p gpu --gres=gpu:1" in sub, sub
-    for name in ("test", "test_noise_snr5", "train_pairs"):
+    for name in ("test", "test_noise_snr5", "train_pairs", "adapt"):
         assert len((rec / "exp" / "embed" / TAG / name / "embedding.scp").read_text().splitlines()) == 4
+    # the adaptation set is extracted as the test sets are (its mean is subtracted from them)
+    meta = (rec / "exp" / "embed" / TAG / "adapt" / "meta.yaml").read_text()
+    assert "crop_policy: crops:2x1" in meta
+
+
+def test_adapt_set_gives_the_domain_centering_controls_their_mean(recipe):
+    """--adapt-set: stage 4 records it, enhances it with the first eval seed, and the report's domain
+    centering rows subtract its mean (default: the clean test set, reported as transductive)."""
+    r = seed_sh(recipe, "--stage", "4", "--adapt-set", "train_pairs")
+    assert r.returncode == 0, r.stderr[-3000:]
+    systems = json.loads((recipe / "exp" / "systems" / f"{SEED_TAG}.json").read_text())
+    assert systems["adapt_set"] == "train_pairs"
+    res = results(recipe)
+    for system in ("domain_centering", "seed_domain_centered", "official_domain_centered"):
+        assert row(res, system)["eer"] >= 0
+    md = (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
+    assert "here `train_pairs` (--adapt-set)" in md
+    assert any(s.get("best_control") in ("centering", "domain_centering") for s in res["summary"])
+    r = seed_sh(recipe, "--stage", "4")                                 # back to the default
+    assert r.returncode == 0 and "TRANSDUCTIVE" in (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import write_recipe_embeddings
 from seed.data import write_embeddings
-from seed.report.tables import aggregate_rows, rel_change, summarise
+from seed.report.tables import aggregate_rows, best_controls, rel_change, summarise
 
 
 def _write_set(folder, keys, x):
@@ -38,7 +38,7 @@ def run(*a):
     return r
 
 
-def _systems_file(tmp, eval_lists=()):
+def _systems_file(tmp, eval_lists=(), adapt_set=""):
     """A stage-4 systems file for the fixture: one SEED system whose enhanced root is tmp/enh."""
     from seed.diffusion.config import DEFAULTS
     from seed.recipe.systems import RecipeSystems, SeedSystem
@@ -49,7 +49,7 @@ def _systems_file(tmp, eval_lists=()):
                       conditions=["clean", "noise_snr5"], pairs_set="train_pairs",
                       pairs_file=str(tmp / "data/train_pairs/pairs"), labelled_set="train_pairs",
                       utt2spk=str(tmp / "data/train_pairs/utt2spk"), config="conf/seed.yaml",
-                      test_list="main", eval_lists=list(eval_lists))
+                      test_list="main", eval_lists=list(eval_lists), adapt_set=adapt_set)
     r.write(tmp / "systems.json")
     return tmp / "systems.json"
 
@@ -70,8 +70,9 @@ def test_prepare_backend_and_make_report(recipe_like):
         "--stage-markers", tmp / "markers", "--copy-to", tmp / "RESULTS_copy.md", "--out-dir", tmp / "results")
     res = json.loads((tmp / "results/results.json").read_text())
     rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
-    # conditions x (baseline 4 + centering 2 + seed 4 + SEED + centering 2)
-    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 2 * 2 + 1 * 2)
+    # conditions x (baseline 4 + centering 2 + domain centering 2 + seed 4 + SEED + centering 2
+    #               + SEED + domain centering 2)
+    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 1 * 2 + 2 * 2 + 1 * 2 + 1 * 2)
     centred = rows[("noise_snr5", "seed_centered", "cosine", "none")]
     assert centred["eval_seeds"] == [0, 1] and ("noise_snr5", "seed_centered", "plda", "none") not in rows
     seed_row = rows[("noise_snr5", "seed", "cosine", "none")]
@@ -79,7 +80,19 @@ def test_prepare_backend_and_make_report(recipe_like):
     assert seed_row["eval_seeds"] == [0, 1]
     md = (tmp / "results/RESULTS.md").read_text()
     assert "| noise_snr5 |" in md and "centering control" in md and "### Summary" in md
-    assert "SEED + centering" in md and "same, vs centering control" in md
+    assert "SEED + centering" in md and "SEED + domain centering" in md and "**vs best free control**" in md
+    assert "TRANSDUCTIVE" in md and "Best free control per backend and norm" in md
+    # domain centering subtracts the clean test set's own mean (the default adaptation set): the scores of
+    # seed.bin.score --mean-scp <the clean test set>
+    run("seed.bin.score", "--trials", tmp / "data/test/trials", "--enroll-scp", tmp / "embed/test/embedding.scp",
+        "--test-scp", tmp / "embed/test_noise_snr5/embedding.scp", "--backend", "cosine",
+        "--mean-scp", tmp / "embed/test/embedding.scp", "--out", tmp / "domain.scores")
+    ours = tmp / "results/scores/main/domain_centering/cosine_none/noise_snr5.scores"
+    np.testing.assert_allclose([float(x.split()[2]) for x in ours.read_text().splitlines()],
+                               [float(x.split()[2]) for x in (tmp / "domain.scores").read_text().splitlines()],
+                               atol=1e-6)
+    assert ("noise_snr5", "seed_domain_centered", "cosine", "asnorm") in rows
+    assert ("noise_snr5", "domain_centering", "plda", "none") not in rows
     assert "| 3 | SEED training | 1 min 15 s |" in md and res["stage_seconds"] == {"3": 75}
     assert "`seed` (main) strength 0.3, t* 50" in md
     assert (tmp / "RESULTS_copy.md").read_text() == md
@@ -97,6 +110,30 @@ def test_prepare_backend_and_make_report(recipe_like):
     assert (tmp / "results/scores/half/baseline/cosine_none/clean.scores").is_file()
     assert (tmp / "results/det_lists.png").stat().st_size > 1000
     assert "no labelled set was given" in md
+
+
+def test_domain_centering_with_a_separate_adaptation_set(recipe_like):
+    """--adapt-set: the domain mean comes from that set (extractor embeddings for the control, the set
+    enhanced by the system with the first eval seed for `+ domain centering`); not transductive."""
+    tmp, _ = recipe_like
+    systems = _systems_file(tmp, adapt_set="test_noise_snr5")   # any unlabelled set of the target domain
+    from seed.recipe.systems import RecipeSystems
+    assert "test_noise_snr5" not in RecipeSystems.read(systems).backend_sets      # a test set: enhanced already
+    run("seed.bin.prepare_backend", "--systems", systems)
+    run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "data/test/trials", "--backends", "cosine",
+        "--norms", "none", "--sweep-strengths", "--out-dir", tmp / "results")
+    md = (tmp / "results/RESULTS.md").read_text()
+    assert "here `test_noise_snr5` (--adapt-set)" in md and "TRANSDUCTIVE" not in md
+    for system, embed in (("domain_centering", tmp / "embed"), ("seed_domain_centered_seed1", tmp / "enh/seed0")):
+        run("seed.bin.score", "--trials", tmp / "data/test/trials",
+            "--enroll-scp", (tmp / "embed" if system == "domain_centering" else tmp / "enh/seed1") / "test/embedding.scp",
+            "--test-scp", (tmp / "embed" if system == "domain_centering" else tmp / "enh/seed1")
+            / "test_noise_snr5/embedding.scp",
+            "--backend", "cosine", "--mean-scp", embed / "test_noise_snr5/embedding.scp", "--out", tmp / "ref.scores")
+        ours = tmp / f"results/scores/main/{system}/cosine_none/noise_snr5.scores"
+        np.testing.assert_allclose([float(x.split()[2]) for x in ours.read_text().splitlines()],
+                                   [float(x.split()[2]) for x in (tmp / "ref.scores").read_text().splitlines()],
+                                   atol=1e-6)
 
 
 def test_make_report_refuses_a_missing_systems_file(tmp_path):
@@ -122,6 +159,20 @@ def test_aggregate_and_summary_arithmetic():
     assert s["clean"]["eer_rel_change"] == pytest.approx(0.0)
     assert s["conditions_beating_centering_all_metrics"] == 1
     assert rel_change(1.0, 0.0) is None
+    # with domain centering (the target's own mean) as a second, better control, SEED is judged against it
+    agg = aggregate_rows(rows + [row("clean", "domain_centering", 0.4), row("n5", "domain_centering", 8.0)])
+    (s,) = summarise(agg)
+    assert s["best_control"] == "domain_centering"
+    assert s["mean_rel_eer_change_vs_domain_centering_mismatched"] == pytest.approx(-37.5)
+    assert s["mean_rel_eer_change_vs_best_control_mismatched"] == pytest.approx(-37.5)
+    assert s["clean_eer_rel_change_vs_best_control"] == pytest.approx(150.0)
+    assert s["mean_rel_eer_change_vs_centering_mismatched"] == pytest.approx(100 * (5 - 9) / 9)
+    # a tie goes to the training-corpus control; a pooled row decides over the per-condition mean
+    assert best_controls(aggregate_rows(rows + [row("n5", "domain_centering", 9.0)])) == {("cosine", "none"): "centering"}
+    pooled = [dict(row("mismatched_pooled", c, e), condition="mismatched_pooled")
+              for c, e in (("centering", 3.0), ("domain_centering", 4.0))]
+    assert best_controls(aggregate_rows(rows + [row("n5", "domain_centering", 8.0)] + pooled)) == \
+        {("cosine", "none"): "centering"}
 
 
 def test_pooled_mismatched_rows_and_error_counts(recipe_like):

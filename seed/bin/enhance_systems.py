@@ -5,12 +5,14 @@
       --ood-root exp --embed-dir exp/embed/X --data-dir data --test-set test --conditions "clean noise_snr5" \\
       --pairs-set train_pairs [--labelled-set plda] [--enhance-variants "official:strength=1.0"] \\
       [--ood-models "mini=../../mini/seed1/exp/seed/T"] [--test-list-name vox1_o] \\
-      [--eval-lists "vox1_e=voxceleb1:trials_vox1_e vcmix=vcmix_test"] --eval-seeds 0 1 2 --systems-out exp/systems/T.json
+      [--eval-lists "vox1_e=voxceleb1:trials_vox1_e vcmix=vcmix_test"] [--adapt-set dev_unlabelled] \\
+      --eval-seeds 0 1 2 --systems-out exp/systems/T.json
 
 Systems: `seed` (the model with the conf's `enhance:` section), each variant (the same model, other
 enhancement options), each OOD model (this recipe's enhancement options). For every system and eval
 seed, the test sets and the data dirs of the extra trial lists are enhanced; with the first eval seed
-also the training copies and the labelled set (stage 5 trains the SEED backends on them). The conf's model/train/diffusion sections must equal
+also the training copies and the labelled set (stage 5 trains the SEED backends on them) and a separate
+adaptation set (--adapt-set: the domain-centering mean). The conf's model/train/diffusion sections must equal
 the checkpoint's (else: rerun stage 3); `enhance:` may change freely. The systems file is removed
 first and written last, so stages 5-6 never read systems that were not (all) enhanced.
 """
@@ -39,6 +41,9 @@ def build_parser():
     p.add_argument("--test-list-name", default="", help="name of the test set's list in the report (default: the set)")
     p.add_argument("--eval-lists", default="",
                    help="'NAME=SET[:TRIALS_FILE] ...': more clean trial lists (file in data/SET, default trials)")
+    p.add_argument("--adapt-set", default="",
+                   help="unlabelled target-domain data dir of the domain-centering controls (empty: the clean test "
+                        "set, transductive); enhanced with the first eval seed, like the backend sets")
     p.add_argument("--eval-seeds", type=int, nargs="+", default=[0], help="enhancement noise seeds")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--systems-out", required=True, help="systems file to write (JSON)")
@@ -67,7 +72,7 @@ def main(argv=None):
                                conditions=conditions, pairs_set=args.pairs_set,
                                pairs_file=str(Path(args.data_dir) / args.pairs_set / "pairs"), labelled_set=labelled,
                                utt2spk=str(Path(args.data_dir) / labelled / "utt2spk"), config=args.config,
-                               test_list=args.test_list_name)
+                               test_list=args.test_list_name, adapt_set=args.adapt_set)
         recipe.eval_lists = parse_eval_lists(args.eval_lists.split(), args.data_dir, recipe.main_list)
         loaded = {}
         for system in systems:

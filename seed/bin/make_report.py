@@ -31,8 +31,8 @@ from seed.report.overlap import leaked_combos, read_overlap
 from seed.report.published import SOURCE as PUBLISHED_SOURCE
 from seed.report.published import published_vox1_o
 from seed.report.sweep import SWEEP_BACKEND, SWEEP_NORM, summarise_sweep, sweep_model
-from seed.report.tables import (LEAKED_MARK, aggregate_rows, display_name, render_results_md, render_sweep_md,
-                                summarise)
+from seed.report.tables import (CONTROLS, LEAKED_MARK, aggregate_rows, display_name, render_results_md,
+                                render_sweep_md, summarise)
 
 STAGE_NAMES = {0: "data, pools", 1: "simulation", 2: "extraction", 3: "SEED training", 4: "enhancement",
                5: "backends", 6: "scoring + report"}
@@ -52,7 +52,7 @@ def build_parser():
                    help=f"AS-norm top-k (default {SCORING_DEFAULTS['top_k']}: seed.backend.trial_scorer)")
     p.add_argument("--eer-method", choices=("interp", "espnet"), default="interp",
                    help="EER convention: interp (the project's, seed.metrics.eer) or espnet (ESPnet-SPK's)")
-    p.add_argument("--no-centering", action="store_true", help="omit the centering control rows")
+    p.add_argument("--no-centering", action="store_true", help="omit the control rows (centering and domain centering)")
     p.add_argument("--no-seed-centering", action="store_true",
                    help="omit the '<system> + centering' rows (SEED embeddings, cosine after subtracting the mean "
                         "of the enhanced clean training crops: SEED's own unlabelled data, no model)")
@@ -104,7 +104,7 @@ def main(argv=None):
         log(f"make_report: {e}")
         return 1
     agg = aggregate_rows(rows)
-    summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", "centering"}))
+    summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", *CONTROLS}))
     env = environment_info()
     seed_cfg = _model_config(recipe)
     extractor = _extractor_meta(recipe)
@@ -155,13 +155,21 @@ def report_systems(recipe, args):
     """baseline, centering, then each SEED system (and its centred twin) per eval seed."""
     base = System("baseline", Path(recipe.embed_dir), Path(recipe.baseline_backend_dir))
     systems = [base]
+    domain = recipe.domain_set
     if not args.no_centering:
         systems.append(System("centering", base.embed_dir, base.backend_dir, centering=True))
+        systems.append(System("domain_centering", base.embed_dir, base.backend_dir, centering=True,
+                              centering_scp=base.embed_dir / domain / "embedding.scp"))
     for s in recipe.systems:
-        for centering in ((False,) if args.no_seed_centering else (False, True)):
-            name = f"{s.name}_centered" if centering else s.name
-            systems += [System(name, s.seed_dir(seed), Path(s.backend_dir), eval_seed=seed, centering=centering)
-                        for seed in recipe.eval_seeds]
+        variants = [("", False, None)]
+        if not args.no_seed_centering:
+            # the domain mean: the adaptation set enhanced by this system with the first eval seed, as the
+            # training-corpus mean uses the first seed's enhanced training crops (stage 5)
+            variants += [("_centered", True, None),
+                         ("_domain_centered", True, s.seed_dir(recipe.first_seed) / domain / "embedding.scp")]
+        for suffix, centering, mean_scp in variants:
+            systems += [System(s.name + suffix, s.seed_dir(seed), Path(s.backend_dir), eval_seed=seed,
+                               centering=centering, centering_scp=mean_scp) for seed in recipe.eval_seeds]
     return systems
 
 
@@ -308,7 +316,14 @@ def header_lines(args, argv, recipe, trials, env, seed_cfg, extractor=None, list
              + f"{labelled}. EER convention: `{args.eer_method}`.",
              f"Eval seeds (SEED rows are mean ± sample std over them): {', '.join(map(str, recipe.eval_seeds))}.",
              "Centering control: baseline cosine after subtracting the mean of the clean training crops SEED "
-             "learns from (no model). Relative changes are (system − reference) / reference on EER.",
+             "learns from (no model). Domain centering: baseline cosine after subtracting the mean of the target "
+             "domain's own unlabelled embeddings, "
+             + (f"here the clean test set `{recipe.test_set}` itself — TRANSDUCTIVE (the evaluation audio, without "
+                "labels; pass --adapt-set for held-out target-domain audio)" if recipe.transductive else
+                f"here `{recipe.domain_set}` (--adapt-set)")
+             + "; `+ domain centering` subtracts the mean of the same set enhanced by that system (first eval "
+             "seed). A SEED gain counts only over the BEST free control (the summary's 'vs best free control'). "
+             "Relative changes are (system − reference) / reference on EER.",
              f"Produced by: `python -m seed.bin.make_report {' '.join(shlex.quote(a) for a in argv)}`",
              f"Environment: Python {env['python']}, torch {env['packages'].get('torch')}, "
              f"numpy {env['packages'].get('numpy')}, git {env['git_revision']}, {env['platform']}."]

@@ -11,6 +11,9 @@ A system is a trained SEED model plus complete enhancement options:
 Trial lists: the main list (`test_list`: the test set's trials, scored on every simulated
 condition) and `--eval-lists "NAME=SET[:TRIALS_FILE] ..."`: more clean lists on other data dirs
 (Vox1-E/H, VC-Mix, VoxSRC-23), scored as they are, each its own report section.
+Domain centering: `adapt_set` names unlabelled target-domain audio (default: the clean test set,
+transductive); every system's embeddings of it (enhanced with the first eval seed for SEED systems)
+give the mean the `domain_centering` / `<name>_domain_centered` rows subtract.
 The file also records where everything lives (embeddings, enhanced folders, backends, sets), so no
 later stage re-derives a path or a "first eval seed".
 """
@@ -29,7 +32,7 @@ from seed.simulate.conditions import condition_set
 
 CLEAN = "clean"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-RESERVED = {"baseline", "centering", "seed"}
+RESERVED = {"baseline", "centering", "domain_centering", "seed"}
 # Settings that do not change what a trained model computes (compared when stage 4 checks that the
 # checkpoint was trained with the recipe conf's model/train/diffusion sections).
 NOT_MODEL_DEFINING = {("train", "log_interval"), ("train", "save_interval")}
@@ -64,6 +67,8 @@ class RecipeSystems:
     config: str               # the recipe conf the systems were resolved from
     test_list: str = ""       # name of the main list in the report (default: the test set's name)
     eval_lists: list = dataclasses.field(default_factory=list)  # [{"name", "set", "trials"}]: clean lists
+    adapt_set: str = ""       # unlabelled target-domain data dir of the domain-centering controls
+                              # (empty: the clean test set itself, i.e. transductive)
 
     @property
     def main_list(self) -> str:
@@ -73,6 +78,16 @@ class RecipeSystems:
     def eval_sets(self) -> list:
         """Data dirs of the extra lists (each once), enhanced like the test sets."""
         return list(dict.fromkeys(x["set"] for x in self.eval_lists if x["set"] not in self.test_sets))
+
+    @property
+    def domain_set(self) -> str:
+        """The set whose mean the domain-centering controls subtract (`adapt_set`, else the clean test set)."""
+        return self.adapt_set or self.test_set
+
+    @property
+    def transductive(self) -> bool:
+        """True when the domain mean comes from the evaluation audio itself (the default)."""
+        return self.domain_set == self.test_set
 
     @property
     def first_seed(self) -> int:
@@ -85,8 +100,10 @@ class RecipeSystems:
 
     @property
     def backend_sets(self) -> list:
-        """Sets enhanced only with the first eval seed: they train the backends."""
-        return list(dict.fromkeys([self.pairs_set, self.labelled_set]))
+        """Sets enhanced only with the first eval seed: they train the backends (and give the domain mean
+        when the adaptation set is not a test set)."""
+        extra = [] if self.domain_set in self.test_sets else [self.domain_set]
+        return list(dict.fromkeys([self.pairs_set, self.labelled_set] + extra))
 
     def system(self, name: str) -> SeedSystem:
         for s in self.systems:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from seed.data import read_trials
 from seed.report.evaluate import evaluate_system
-from seed.report.tables import (CLEAN, METRICS, _fmt, _fmt_rel, _index, aggregate_rows, display_name, leak_note,
+from seed.report.tables import (CLEAN, CONTROLS, METRICS, _fmt, _fmt_rel, _index, aggregate_rows, display_name, leak_note,
                                 rel_change, summarise, target_errors)
 
 
@@ -25,7 +25,7 @@ def evaluate_list(entry, systems, backends, norms, top_k=None, scores_dir=None, 
         if CLEAN in d and s.name not in det:
             det[s.name] = d[CLEAN]
     agg = aggregate_rows(rows)
-    summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", "centering"}))
+    summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", *CONTROLS}))
     result = {**entry, "n_target": trials.n_target, "n_nontarget": trials.n_nontarget, "rows": agg,
               "per_seed_rows": rows, "summary": summary}
     return result, det, trials.labels

@@ -7,11 +7,12 @@ from pathlib import Path
 
 
 def expected_combos(a):
-    """Every (system, backend, norm) a report must have: centering is a cosine backend (PLDA centres by itself)."""
+    """Every (system, backend, norm) a report must have: the centering controls and the centred SEED rows
+    (training-corpus or domain mean) are cosine only (PLDA centres by itself)."""
     for s in a.systems.split():
         for b in a.backends.split():
             for n in a.norms.split():
-                if not ((s == "centering" or s.endswith("_centered")) and b != "cosine"):
+                if not ((s in ("centering", "domain_centering") or s.endswith("_centered")) and b != "cosine"):
                     yield s, b, n
 
 

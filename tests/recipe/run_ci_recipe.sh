@@ -38,7 +38,7 @@ part_mini() {
     rm -rf data exp
     ./run.sh --results-copy ""
     took "egs/mini stages 0-6" "${start}"
-    check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" "baseline centering seed seed_centered official"
+    check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" "baseline centering domain_centering seed seed_centered seed_domain_centered official official_domain_centered"
 }
 
 part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, both directions)
@@ -48,12 +48,12 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
     ./run.sh "${libri_ci[@]}" --ood-models "mini=${mini}/exp/seed/resemblyzer_seed"
     took "egs/librispeech stages 0-6" "${start}"
     check "${libri}/exp_ci/results/resemblyzer_seed_ci" "${libri_conditions}" \
-        "baseline centering seed seed_centered official mini mini_centered"
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official mini mini_centered mini_domain_centered"
 
     start=$(date +%s)
     ./run.sh "${libri_ci[@]}" --extractor campplus --stage 2      # the strong extractor on the same data
     took "egs/librispeech stages 2-6 with CAM++" "${start}"
-    check "${libri}/exp_ci/results/campplus_seed_ci" "${libri_conditions}" "baseline centering seed seed_centered official"
+    check "${libri}/exp_ci/results/campplus_seed_ci" "${libri_conditions}" "baseline centering domain_centering seed seed_centered seed_domain_centered official official_domain_centered"
 
     start=$(date +%s)
     cd "${mini}"
@@ -61,7 +61,7 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
         --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
     took "egs/mini stages 4-6 with the out-of-domain model" "${start}"
     check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" \
-        "baseline centering seed seed_centered official librispeech librispeech_centered"
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official librispeech librispeech_centered librispeech_domain_centered"
 }
 
 part_voxceleb() {
@@ -85,7 +85,7 @@ part_voxceleb() {
     ./run.sh "${vox_ci[@]}" --stage 2
     took "egs/voxceleb stages 0-6 (+ the ESPnet-SPK model)" "${start}"
     check "${vox}/exp_ci/results/seed-standin_ecapa_tiny_vox2dev_seed_ci" "${vox_conditions}" \
-        "baseline centering seed seed_centered official" --main-list vox1_o --lists "vox1_e vox1_h vcmix voxsrc23"
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official official_domain_centered" --main-list vox1_o --lists "vox1_e vox1_h vcmix voxsrc23"
 }
 
 parts=("$@")

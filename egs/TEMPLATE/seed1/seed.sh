@@ -33,6 +33,7 @@ trials_name=trials      # trial list file name inside data/<test_set>
 test_list_name=""       # name of the main list in RESULTS.md / results.json / score folders (empty: the test set)
 eval_lists=""           # more clean trial lists, scored as distributed (not simulated): "NAME=SET[:TRIALS_FILE] ..." (file in data/SET, default trials)
 plda_set=""             # labelled set for PLDA/cohort (empty: use the training copies with their speaker labels)
+adapt_set=""            # unlabelled target-domain data dir: the domain-centering controls subtract its mean (empty: the clean test set itself, transductive)
 local_data_opts=""      # extra options for local/data.sh
 # simulation
 sim_seed=0              # global seed of every simulated draw
@@ -116,7 +117,7 @@ stage_0() {  # data dirs + trials (the corpus's local/data.sh gets the set names
     local/data.sh --data-dir "${data_dir}" --train-set "${train_set}" --test-set "${test_set}" \
         ${babble_set:+--babble-set "${babble_set}"} ${local_data_opts}
     local checks=() s
-    for s in "${train_set}" "${test_set}" ${plda_set} ${babble_set}; do checks+=(--check-data-dir "${data_dir}/${s}"); done
+    for s in "${train_set}" "${test_set}" ${plda_set} ${adapt_set} ${babble_set}; do checks+=(--check-data-dir "${data_dir}/${s}"); done
     # shellcheck disable=SC2086
     py -m seed.bin.prepare_pools --out-dir "${pools}" --musan "${MUSAN}" --rirs-noises "${RIRS_NOISES}" \
         --rir-source "${rir_source}" "${checks[@]}" --trials "${data_dir}/${test_set}/${trials_name}" \
@@ -135,6 +136,9 @@ stage_2() {  # embeddings of every set, one extractor load per job (test sets wi
     for s in ${conditions}; do [ "${s}" = clean ] && test_sets+=("${test_set}") || test_sets+=("${test_set}_${s}"); done
     # shellcheck disable=SC2207
     test_sets+=($(eval_sets | grep -vxF -e "${test_set}" || true))
+    if [ -n "${adapt_set}" ] && ! printf '%s\n' "${test_sets[@]}" | grep -qxF -e "${adapt_set}"; then
+        test_sets+=("${adapt_set}")   # the test crop policy: its mean is subtracted from test embeddings
+    fi
     # shellcheck disable=SC2206
     local all=("${test_sets[@]}" "${pairs_set}" ${plda_set}) crops=() jobs=("${nj}" "${train_cmd}")
     for s in "${test_sets[@]}"; do crops+=("${extract_crops}"); done
@@ -162,7 +166,7 @@ stage_4() {  # resolve the SEED systems (conf's enhance:, variants, OOD models) 
         --baseline-backend-dir "${backend}/${extractor_tag}" --ood-root "${exp_dir}" --embed-dir "${embed}" \
         --data-dir "${data_dir}" --test-set "${test_set}" --conditions "${conditions}" --pairs-set "${pairs_set}" \
         --labelled-set "${plda_set}" --enhance-variants "${enhance_variants}" --ood-models "${ood_models}" \
-        --test-list-name "${test_list_name}" --eval-lists "${eval_lists}" \
+        --test-list-name "${test_list_name}" --eval-lists "${eval_lists}" --adapt-set "${adapt_set}" \
         --eval-seeds ${eval_seeds} --device "${device}" --systems-out "${systems}"
 }
 stage_5() {  # centering mean, PLDA (+LDA), AS-norm cohort: the baseline's and every system's
