@@ -345,19 +345,30 @@ def test_sweep_enhance_reports_every_setting(synth, tmp_path):
                              "--json", str(tmp_path / "s.json"), "--md", str(tmp_path / "s.md")])
     assert rc == 0
     out = json.loads((tmp_path / "s.json").read_text())
-    settings = {(s["strength"], s["t"], s["centered"]) for s in out["summary"]}
-    assert settings == {(st, t, c) for st in (0.5, 1.0) for t in (0, 50) for c in (False, True)}
+    settings = {(s["strength"], s["t"], s["centering"]) for s in out["summary"]}
+    assert settings == {(st, t, c) for st in (0.5, 1.0) for t in (0, 50) for c in ("none", "training")}
     assert all(s["mean_rel_eer_change_mismatched"] is not None and s["n_mismatched"] == 1 for s in out["summary"])
     systems = {r["system"] for r in out["rows"]}
     assert {"baseline", "centering"} <= systems and len(systems) == 2 + 8
     assert all({r["condition"] for r in out["rows"] if r["system"] == name} == {"clean", "aug0"} for name in systems)
     assert all(len(r["eval_seeds"]) == 2 for r in out["rows"] if r["system"] not in ("baseline", "centering"))
     md = (tmp_path / "s.md").read_text()
-    assert md.count("| yes |") == 4 and md.count("| no |") == 4 and "| baseline |" in md
+    assert md.count("| training corpus |") == 4 and md.count("| none |") == 4 and "| baseline |" in md
     from seed.bin import summarise_sweeps
     assert summarise_sweeps.main([f"synthetic={tmp_path / 's.json'}", "--md", str(tmp_path / "sum.md")]) == 0
     table = (tmp_path / "sum.md").read_text().splitlines()
     assert len(table) == 2 + 2 + 8 and table[3].startswith("| synthetic | centering control |")
+    # --domain-set: the target's own mean as a second control, and a '+ domain centering' twin per setting
+    rc = sweep_enhance.main(["--model", str(tmp_path / "exp"), "--embed-dir", str(embed), "--test-set", "test",
+                             "--trials", str(tmp_path / "trials"), "--conditions", "aug0", "--centering-scp", str(scp),
+                             "--domain-set", "test", "--strengths", "0.5", "--ts", "50", "--seeds", "0",
+                             "--json", str(tmp_path / "d.json")])
+    assert rc == 0
+    out = json.loads((tmp_path / "d.json").read_text())
+    assert {s["centering"] for s in out["summary"]} == {"none", "training", "domain"}
+    assert "domain_centering" in {r["system"] for r in out["rows"]}
+    assert all(s["best_control"] in ("centering", "domain_centering") for s in out["summary"])
+    assert summarise_sweeps.main([f"d={tmp_path / 'd.json'}"]) == 0
     assert summarise_sweeps.main([f"synthetic={tmp_path / 's.json'}@other"]) == 1
     assert summarise_sweeps.main(["no-equals-sign"]) == 1
 

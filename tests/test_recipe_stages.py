@@ -83,6 +83,7 @@ def test_stages_4_to_6_give_every_system_and_a_sweep_that_reproduces_the_main_ta
     sweep = {(x["system"], x["condition"]): x for x in res["sweep"]["rows"]}
     for cond in ("clean", "noise_snr5"):
         for main, swept in (("seed", "seed@s=0.3,t=50"), ("seed_centered", "seed@s=0.3,t=50_centered"),
+                            ("seed_domain_centered", "seed@s=0.3,t=50_domain_centered"),
                             ("official", "seed@s=1,t=50")):
             assert sweep[(swept, cond)]["eer"] == row(res, main, cond)["eer"]
             assert sweep[(swept, cond)]["min_dcf_p0.01"] == row(res, main, cond)["min_dcf_p0.01"]
@@ -90,7 +91,8 @@ def test_stages_4_to_6_give_every_system_and_a_sweep_that_reproduces_the_main_ta
     table = recipe / "sweeps.md"
     assert summarise_sweeps.main([f"t={recipe / 'exp/results' / SEED_TAG / 'results.json'}@seed", "--md", str(table)]) == 0
     lines = table.read_text().splitlines()
-    assert len(lines) == 2 + 2 + 4 and lines[4].startswith("| t | s=0.3 t*=50 |")
+    # header, baseline and the two controls, 2 settings x {none, training-corpus, domain centering}
+    assert len(lines) == 2 + 3 + 6 and lines[5].startswith("| t | s=0.3 t*=50 |")
     md = (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
     assert "## Enhancement strength sweep" in md and "## Stage wall times" in md and "| 3 | SEED training | 4 s |" in md
     for n in (4, 5, 6):

@@ -186,8 +186,8 @@ def run_sweep(recipe, trials, main_rows, args):
         rows += sweep_model(system.name, model, system.enhance, args.sweep_strengths, ts, recipe.eval_seeds, trials,
                             recipe.test_set, recipe.conditions, recipe.embed_dir,
                             Path(recipe.embed_dir) / recipe.pairs_set / "embedding.scp", centering_keys,
-                            log=log)
-    reference = [r for r in main_rows if r["system"] in ("baseline", "centering")]
+                            log=log, domain_scp=Path(recipe.embed_dir) / recipe.domain_set / "embedding.scp")
+    reference = [r for r in main_rows if r["system"] in ("baseline", *CONTROLS)]
     agg, summary = summarise_sweep(rows, reference)
     return {"strengths": args.sweep_strengths, "ts": args.sweep_ts or None, "backend": SWEEP_BACKEND,
             "norm": SWEEP_NORM, "rows": agg, "per_seed_rows": rows, "summary": summary}
@@ -197,9 +197,10 @@ def sweep_section(recipe, sweep):
     notes = {s.name: (f"`{s.name}` (in-domain: trained on this recipe's {recipe.pairs_set})" if s.kind == "main"
                       else f"`{s.name}` (OUT-OF-DOMAIN: {shown_path(s.model)})") for s in recipe.systems}
     return ("\n## Enhancement strength sweep: in-domain and out-of-domain models\n\n"
-            "Cosine EER %, no score normalisation, output = s·SEED(e) + (1−s)·e; '+ centering': after subtracting "
-            "the mean of this corpus's clean training crops enhanced by the same model (first eval seed), as the "
-            f"main tables do. SEED rows: mean ± std over eval seeds {', '.join(map(str, recipe.eval_seeds))}; "
+            "Cosine EER %, no score normalisation, output = s·SEED(e) + (1−s)·e; centering 'training corpus': after "
+            "subtracting the mean of this corpus's clean training crops enhanced by the same model (first eval seed), "
+            "'domain': the mean of the adaptation set enhanced likewise, as the main tables do. "
+            f"SEED rows: mean ± std over eval seeds {', '.join(map(str, recipe.eval_seeds))}; "
             "relative changes are the summary's (mean over mismatched conditions of (system − reference) / "
             "reference). The row at the recipe's own setting equals the main table's row.\n\n"
             + render_sweep_md(sweep["rows"], sweep["summary"], recipe.conditions, notes))

@@ -2,7 +2,7 @@
 
   python -m seed.bin.sweep_enhance --model exp/seed/X --embed-dir exp/embed/X --test-set test \\
       --trials data/test/trials --conditions "clean noise_snr5 reverb_real" \\
-      --centering-scp exp/backend/X/centering.scp [--pairs-set train_pairs] \\
+      --centering-scp exp/backend/X/centering.scp [--pairs-set train_pairs] [--domain-set test] \\
       --strengths 0.3 0.5 0.7 1.0 --ts 0 50 --seeds 0 1 2 [--json OUT.json] [--md OUT.md]
 
 For every (strength, t*) it enhances the clean enrolment set and each condition's set in memory (the
@@ -32,6 +32,9 @@ def build_parser():
     p.add_argument("--pairs-set", default=None,
                    help="set under --embed-dir holding the centering crops (stage 4's enhancement of it is "
                         "reproduced); default: enhance --centering-scp on its own")
+    p.add_argument("--domain-set", default=None,
+                   help="set under --embed-dir of unlabelled target-domain audio (e.g. the clean test set, "
+                        "transductive): adds the domain-centering control and each setting's '+ domain centering'")
     p.add_argument("--strengths", type=float, nargs="+", default=[0.3, 0.5, 0.7, 1.0])
     p.add_argument("--ts", type=int, nargs="+", default=None, help="t* values (default: the model's)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="enhancement noise seeds (default 0)")
@@ -58,14 +61,20 @@ def main(argv=None):
         centering_scp = (Path(args.embed_dir) / args.pairs_set / "embedding.scp" if args.pairs_set
                          else Path(args.centering_scp))
         model = SEED.load(args.model, device=args.device)
+        domain_scp = Path(args.embed_dir) / args.domain_set / "embedding.scp" if args.domain_set else None
         reference = []
-        for system in (System("baseline", Path(args.embed_dir), Path()),
-                       System("centering", Path(args.embed_dir), Path(), centering=True,
-                              centering_scp=Path(args.centering_scp))):
+        controls = [System("baseline", Path(args.embed_dir), Path()),
+                    System("centering", Path(args.embed_dir), Path(), centering=True,
+                           centering_scp=Path(args.centering_scp))]
+        if domain_scp is not None:
+            controls.append(System("domain_centering", Path(args.embed_dir), Path(), centering=True,
+                                   centering_scp=domain_scp))
+        for system in controls:
             reference += evaluate_system(system, trials, args.test_set, conditions, [SWEEP_BACKEND], [SWEEP_NORM])[0]
         options = model.config["enhance"]
         rows = sweep_model("seed", model, options, args.strengths, args.ts or [options["t"]], args.seeds, trials,
-                           args.test_set, conditions, args.embed_dir, centering_scp, centering_keys)
+                           args.test_set, conditions, args.embed_dir, centering_scp, centering_keys,
+                           domain_scp=domain_scp)
         agg, summary = summarise_sweep(rows, reference)
     except (SeedDataError, FileNotFoundError, ValueError) as e:
         print(f"sweep_enhance: {e}", file=sys.stderr)

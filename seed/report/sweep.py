@@ -17,9 +17,19 @@ def setting_name(model_name, strength, t):
     return f"{model_name}@s={strength:g},t={t}"
 
 
+# centering of a swept setting -> the system-name suffix (the main tables' names)
+CENTERINGS = {"none": "", "training": "_centered", "domain": "_domain_centered"}
+
+
 def sweep_model(model_name, model, base_options, strengths, ts, eval_seeds, trials, test_set, conditions,
-                embed_dir, centering_scp, centering_keys, log=None):
-    """Per-seed metric rows of `<model_name>@s=..,t=..` and its `_centered` twin for every setting."""
+                embed_dir, centering_scp, centering_keys, log=None, domain_scp=None):
+    """Per-seed metric rows of `<model_name>@s=..,t=..`, its `_centered` twin (the training crops' mean,
+    `centering_keys` of `centering_scp`) and, with `domain_scp` (the adaptation set's extractor
+    embeddings), its `_domain_centered` twin; each mean from its set enhanced with the first eval seed."""
+    means = {"none": (centering_scp, centering_keys), "training": (centering_scp, centering_keys)}
+    if domain_scp is not None:
+        from seed.data import read_kv
+        means["domain"] = (domain_scp, list(read_kv(domain_scp)))
     rows = []
     for strength in strengths:
         for t in ts:
@@ -27,12 +37,12 @@ def sweep_model(model_name, model, base_options, strengths, ts, eval_seeds, tria
             name = setting_name(model_name, strength, t)
             cache = {}                  # (scp, seed) -> enhanced table, for this setting only
             for seed in eval_seeds:
-                for centering in (False, True):
-                    system = EnhancedSystem(name + ("_centered" if centering else ""), enhanced, embed_dir, seed,
-                                            eval_seeds[0], centering_scp, centering_keys, centering, cache)
+                for centering, (scp, keys) in means.items():
+                    system = EnhancedSystem(name + CENTERINGS[centering], enhanced, embed_dir, seed, eval_seeds[0],
+                                            scp, keys, centering != "none", cache)
                     r, _ = evaluate_system(system, trials, test_set, conditions, [SWEEP_BACKEND], [SWEEP_NORM])
                     for row in r:
-                        row.update(model=model_name, strength=float(strength), t=int(t), centered=centering)
+                        row.update(model=model_name, strength=float(strength), t=int(t), centering=centering)
                     rows += r
             if log:
                 log(f"sweep: {name}: {len(eval_seeds)} eval seed(s) scored")
@@ -40,17 +50,17 @@ def sweep_model(model_name, model, base_options, strengths, ts, eval_seeds, tria
 
 
 def summarise_sweep(rows, reference_rows):
-    """(aggregated rows, summary rows) of a sweep; `reference_rows` hold the baseline and centering
-    rows (cosine, none) the relative changes refer to."""
+    """(aggregated rows, summary rows) of a sweep; `reference_rows` hold the baseline and control rows
+    (centering, domain centering; cosine, none) the relative changes refer to."""
     agg = aggregate_rows(rows + [r for r in reference_rows
                                  if (r["backend"], r["norm"]) == (SWEEP_BACKEND, SWEEP_NORM)])
     settings = {r["system"]: r for r in rows}
     for a in agg:
         src = settings.get(a["system"])
         if src is not None:
-            a.update(model=src["model"], strength=src["strength"], t=src["t"], centered=src["centered"])
+            a.update(model=src["model"], strength=src["strength"], t=src["t"], centering=src["centering"])
     summary = summarise(agg, systems=sorted(settings))
     for s in summary:
         src = settings[s["system"]]
-        s.update(model=src["model"], strength=src["strength"], t=src["t"], centered=src["centered"])
+        s.update(model=src["model"], strength=src["strength"], t=src["t"], centering=src["centering"])
     return agg, summary

@@ -19,6 +19,7 @@ CLEAN = "clean"
 POOLED = "mismatched_pooled"   # every mismatched condition's trials scored at one threshold
 LEAKED_MARK = "LABEL-LEAKED"   # on every (backend, norm) trained on the trial speakers (seed.report.overlap)
 CONTROLS = ("centering", "domain_centering")   # the free controls, in tie-break order
+SWEEP_CENTERINGS = ("none", "training", "domain")   # the centerings of a swept setting (seed.report.sweep)
 
 
 def target_errors(row):
@@ -283,10 +284,10 @@ def render_sweep_md(agg, summary, conditions, model_notes=None):
     and the summary's mean relative changes (the same definition as the main summary)."""
     idx = _index(agg)
     model_notes = model_notes or {}
-    lines = ["| model | strength | t* | + centering | " + " | ".join(conditions)
+    lines = ["| model | strength | t* | centering | " + " | ".join(conditions)
              + " | pooled mismatched EER [errors] | mean rel. EER change, mismatched: vs baseline "
-               "| vs centering control | rel. EER change, clean |",
-             "|" + "---|" * (len(conditions) + 8)]
+               "| vs centering control | vs best free control | rel. EER change, clean |",
+             "|" + "---|" * (len(conditions) + 9)]
 
     def row(label, system, strength="–", t="–", centred="–", summ=None):
         cells = [label, str(strength), str(t), centred]
@@ -296,18 +297,21 @@ def render_sweep_md(agg, summary, conditions, model_notes=None):
         pooled = idx.get((POOLED, system, "cosine", "none"))
         cells.append("–" if pooled is None else f"{_fmt(pooled['eer'], pooled['eer_std'])} [{target_errors(pooled)}]")
         if summ is None:
-            cells += ["–", "–", "–"]
+            cells += ["–", "–", "–", "–"]
         else:
             cells += [_fmt_rel(summ["mean_rel_eer_change_mismatched"]),
                       _fmt_rel(summ["mean_rel_eer_change_vs_centering_mismatched"]),
+                      _fmt_rel(summ.get("mean_rel_eer_change_vs_best_control_mismatched")),
                       _fmt_rel(summ["clean"]["eer_rel_change"]) if summ["clean"] else "–"]
         lines.append("| " + " | ".join(cells) + " |")
 
     row("baseline", "baseline")
     row("centering control", "centering")
-    for s in sorted(summary, key=lambda s: (s["model"], s["strength"], s["t"], s["centered"])):
+    if any(r["system"] == "domain_centering" for r in agg):
+        row("domain centering", "domain_centering")
+    for s in sorted(summary, key=lambda s: (s["model"], s["strength"], s["t"], SWEEP_CENTERINGS.index(s["centering"]))):
         if (s["backend"], s["norm"]) != ("cosine", "none"):
             continue
         row(model_notes.get(s["model"], s["model"]), s["system"], f"{s['strength']:g}", s["t"],
-            "yes" if s["centered"] else "no", s)
+            {"none": "none", "training": "training corpus", "domain": "domain"}[s["centering"]], s)
     return "\n".join(lines) + "\n"
