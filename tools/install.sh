@@ -7,14 +7,15 @@
 #
 # Re-running is a no-op (a second or two) while the stamp matches the hash of the requirement
 # files, setup.py and this script. Never touches the system Python: everything goes into the venv.
-# As root with apt-get, also installs the system packages the recipes use (espeak-ng, flite, sox);
-# otherwise prints what to install and carries on.
+# As root with apt-get, also installs the system packages the recipes use (espeak-ng, flite, sox) and
+# those of the tests (shellcheck; slurmctld slurmd slurm-client munge for the real single-node Slurm
+# of tests/slurm_cluster.py); otherwise prints what to install and carries on.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SEED_VENV:-${repo_root}/.venv}"
 python_bin="${SEED_PYTHON:-python3}"
-system_packages=(espeak-ng flite sox shellcheck)
+system_packages=(espeak-ng flite sox shellcheck slurmctld slurmd slurm-client munge)
 
 log() { echo "[tools/install.sh $(date '+%H:%M:%S')] $*" >&2; }
 
@@ -28,11 +29,13 @@ install_system_packages() {
         log "installing system packages: ${missing[*]}"
         if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
                || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }; }; then
-            log "WARNING: apt-get could not install ${missing[*]}; the synthetic demo corpus (egs/mini) needs espeak-ng and flite"
+            log "WARNING: apt-get could not install ${missing[*]}; the synthetic demo corpus (egs/mini) needs espeak-ng and flite,"
+            log "         tests/test_slurm_real.py needs slurmctld slurmd slurm-client munge"
         fi
     else
         log "NOTE: please install the system packages: ${missing[*]} (e.g. sudo apt-get install ${missing[*]});"
-        log "      the synthetic demo corpus (egs/mini) needs espeak-ng and flite; everything else works without them"
+        log "      the synthetic demo corpus (egs/mini) needs espeak-ng and flite, tests/test_slurm_real.py the Slurm"
+        log "      packages (skipped without them when not root); everything else works without them"
     fi
 }
 
