@@ -136,3 +136,64 @@ def test_fixing_twice_keeps_what_the_first_fix_started_from(tiny_data_dir):
         fix_data_dir(tiny_data_dir)
     assert sorted(p.name for p in tiny_data_dir.iterdir() if p.name.startswith(".backup")) == \
         [".backup", ".backup.1", ".backup.2"]
+
+
+def test_one_problem_is_one_line_and_derived_tables_are_not_reported_twice(tiny_data_dir):
+    """Issue 16 (fault table): every validation error was a header line plus problem lines; an empty table or an
+    utterance missing from utt2spk also reported what follows from it (spk2utt, the other tables)."""
+    lines = (tiny_data_dir / "utt2spk").read_text().splitlines()
+    (tiny_data_dir / "utt2spk").write_text("\n".join([lines[1], lines[0]] + lines[2:]) + "\n")
+    with pytest.raises(SeedDataError) as e:
+        validate_data_dir(tiny_data_dir)
+    assert "\n" not in str(e.value)
+    assert str(e.value).startswith(f"{tiny_data_dir}: invalid data dir: {tiny_data_dir}/utt2spk:2")
+    (tiny_data_dir / "utt2spk").write_text("\n".join(lines[:2] + lines[3:]) + "\n")   # spkB-utt0: wav.scp, spk2utt
+    with pytest.raises(SeedDataError) as e:
+        validate_data_dir(tiny_data_dir)
+    assert str(e.value) == \
+        f"{tiny_data_dir}: invalid data dir: {tiny_data_dir}/wav.scp: key 'spkB-utt0': not in utt2spk"
+    for name in ("utt2spk", "wav.scp"):
+        saved = (tiny_data_dir / name).read_text()
+        (tiny_data_dir / name).write_text("")
+        with pytest.raises(SeedDataError) as e:
+            validate_data_dir(tiny_data_dir)
+        assert str(e.value) == f"{tiny_data_dir / name}: invalid data dir: empty (no utterances)"
+        (tiny_data_dir / name).write_text(saved)
+
+
+def test_utt2spk_and_segments_fields_are_checked_when_loading(tiny_data_dir):
+    """Issue 16 (fault table): 'utt spk extra' made a speaker 'spk extra' (fix_data_dir then blamed spk2utt);
+    a segments start that is not a number was 'could not convert string to float' at extraction; an end before
+    the start passed validation."""
+    u2s = (tiny_data_dir / "utt2spk").read_text()
+    (tiny_data_dir / "utt2spk").write_text(u2s.replace("spkA-utt1 spkA", "spkA-utt1 spkA extra"))
+    for call in (DataDir.load, validate_data_dir, fix_data_dir):
+        with pytest.raises(SeedDataError, match=r"utt2spk:2: key 'spkA-utt1': expected '<utterance> <speaker>', got 3"):
+            call(tiny_data_dir)
+    assert not (tiny_data_dir / ".backup").exists()
+    (tiny_data_dir / "utt2spk").write_text(u2s)
+    utts = list(read_kv(tiny_data_dir / "utt2spk"))
+    for bad, match in (("abc 1.0", r"start 'abc' or end '1.0' is not a number"),
+                       ("1.5 0.5", r"segment \[1.5, 0.5\] is empty or negative"),
+                       ("0.0", r"expected '<utterance> <recording> <start> <end>', got 3 fields")):
+        seg = [f"{u} {u} 0.00 0.05" for u in utts]
+        seg[2] = f"{utts[2]} {utts[2]} {bad}"
+        (tiny_data_dir / "segments").write_text("\n".join(seg) + "\n")
+        with pytest.raises(SeedDataError, match=rf"segments:3: key '{utts[2]}': {match}"):
+            validate_data_dir(tiny_data_dir)
+    seg[2] = f"{utts[2]} {utts[2]} 0.50 -1"          # -1: to the end of the recording
+    (tiny_data_dir / "segments").write_text("\n".join(seg) + "\n")
+    assert validate_data_dir(tiny_data_dir).segment_of(utts[2]) == (utts[2], 0.5, None)
+
+
+def test_a_fix_that_would_empty_the_dir_changes_nothing(tiny_data_dir):
+    """Issue 16 (fault table): fixing a dir with an empty wav.scp wrote empty tables (exit 1, 'kept 0')."""
+    before = {n: (tiny_data_dir / n).read_bytes() for n in ("utt2spk", "spk2utt")}
+    (tiny_data_dir / "wav.scp").write_text("")
+    with pytest.raises(SeedDataError, match=r"wav.scp: every utterance would be dropped \(6 of utt2spk: 6 missing "
+                                            r"from wav.scp\); nothing changed"):
+        fix_data_dir(tiny_data_dir)
+    assert {n: (tiny_data_dir / n).read_bytes() for n in before} == before and not (tiny_data_dir / ".backup").exists()
+    (tiny_data_dir / "utt2spk").write_text("")
+    with pytest.raises(SeedDataError, match=r"utt2spk: no utterances; nothing changed"):
+        fix_data_dir(tiny_data_dir)

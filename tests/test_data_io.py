@@ -129,6 +129,29 @@ def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
         assert all(p.exists() for p in kept), name
 
 
+def test_a_truncated_wav_or_ark_entry_is_refused_not_read_short(tmp_path):
+    """Issue 16 (fault table): libsndfile read a cut WAV as a shorter utterance and kaldiio a cut ark
+    entry as a shorter vector, both without a word."""
+    wav = save_audio(tmp_path / "a.wav", np.full(16000, 0.1), 16000)
+    data = wav.read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[:len(data) * 6 // 10])
+    assert read_audio(wav)[0].shape == (16000,)
+    with pytest.raises(SeedDataError, match=r"cut.wav: key 'u1': truncated WAV: its data chunk declares 32000 bytes"):
+        read_audio(tmp_path / "cut.wav", key="u1")
+    write_embeddings(tmp_path / "e.ark", tmp_path / "e.scp",
+                     [("m", np.ones((3, 4)))] + [(f"k{i}", np.arange(1, 17, dtype=np.float32)) for i in range(3)])
+    assert {k: v.shape for k, v in load_embedding_dict(tmp_path / "e.scp").items()}["m"] == (3, 4)
+    ark = (tmp_path / "e.ark").read_bytes()
+    offsets = [int(line.rsplit(":", 1)[1]) for line in (tmp_path / "e.scp").read_text().splitlines()]
+    for cut, key in ((offsets[2] + 30, "k1"), (len(ark) - 8, "k2")):     # inside an entry / inside the last one
+        (tmp_path / "e.ark").write_bytes(ark[:cut])
+        with pytest.raises(SeedDataError, match=rf"key '{key}': ark entry cut short .* its header declares"):
+            load_embedding_dict(tmp_path / "e.scp")
+    (tmp_path / "e.ark").write_bytes(ark[:offsets[1] - 8])                # inside the matrix: kaldiio's error
+    with pytest.raises(SeedDataError, match=r"key 'm': cannot read the embedding"):
+        load_embedding_dict(tmp_path / "e.scp")
+
+
 def test_derive_seed_stable():
     assert derive_seed(3, "utt1", "noise_snr5") == derive_seed(3, "utt1", "noise_snr5")
     assert derive_seed(3, "utt1", "noise_snr5") != derive_seed(3, "utt1", "noise_snr0")

@@ -398,3 +398,22 @@ def test_sweep_and_scoring_take_per_crop_embeddings(synth, tmp_path):
     out = json.loads((tmp_path / "s.json").read_text())
     assert {s["system"] for s in out["summary"]} == {"seed@s=0.3,t=50", "seed@s=0.3,t=50_centered"}
     assert all(np.isfinite(r["eer"]) for r in out["rows"])
+
+
+def test_out_of_range_enhance_options_name_the_option(synth, tmp_path, capsys):
+    """Issue 16 (fault table): --batch-size 0 was 'torch.cat(): expected a non-empty list of Tensors'; --t,
+    --strength and --ddim-steps errors named no option ('timestep 100000 outside [0, 999]')."""
+    from seed.bin import enhance
+    scp, pairs = synth
+    train(debug_config(), scp, pairs, tmp_path / "exp", info=CPU)
+    common = ["--model", str(tmp_path / "exp"), "--in-scp", str(scp), "--out-dir", str(tmp_path / "o"),
+              "--device", "cpu"]
+    for option, value, need in (("--batch-size", "0", ">= 1"), ("--t", "-1", ">= 0"), ("--ddim-steps", "0", ">= 1"),
+                                ("--strength", "nan", "in [0, 1]"), ("--strength", "-0.5", "in [0, 1]")):
+        with pytest.raises(SystemExit) as e:
+            enhance.main([*common, option, value])
+        assert e.value.code == 2 and f"error: {option} must be {need}, got " in capsys.readouterr().err
+    assert enhance.main([*common, "--t", "100000"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"enhance: --t 100000: the model {tmp_path / 'exp'} has diffusion timesteps 0..999"]
+    assert not (tmp_path / "o" / "meta.yaml").exists()

@@ -273,6 +273,9 @@ def test_score_file_errors(tmp_path):
             read_scores(p)
     with pytest.raises(SeedDataError, match="not found"):
         read_scores(tmp_path / "missing")
+    p.write_bytes(b"a b 0.5\na c\xff 0.1\n")      # issue 16: was a bare UnicodeDecodeError naming no file
+    with pytest.raises(SeedDataError, match=r"scores:2: key 'a': not UTF-8: byte 0xff at column 4"):
+        read_scores(p)
     with pytest.raises(SeedDataError, match="non-finite"):
         write_scores(tmp_path / "out", ["a"], ["b"], [np.nan])
     assert not (tmp_path / "out").exists()

@@ -194,3 +194,43 @@ def test_wrong_dimension_of_mean_or_cohort_names_the_file(sets, tmp_path):
         assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
         assert f"{tmp_path / 'm8.scp'}: embeddings have dimension 8, but the enrolment set" in r.stderr
         assert not (tmp_path / "scores").exists()
+
+
+def test_a_failed_rerun_leaves_no_earlier_scores_or_metrics(sets, tmp_path):
+    """Issue 16 (fault table): a failed score / compute_metrics rerun left the previous run's score file and
+    metrics JSON in place, looking current; a --out that is a folder was a traceback."""
+    scores, metrics = tmp_path / "scores", tmp_path / "m.json"
+    common = ["--enroll-scp", sets / "test.scp", "--test-scp", sets / "test.scp", "--backend", "cosine"]
+    run("score", "--trials", sets / "trials", *common, "--out", scores)
+    run("compute_metrics", "--trials", sets / "trials", "--scores", scores, "--json", metrics)
+    (tmp_path / "trials").write_text((sets / "trials").read_text() + "t00-utt0 ghost-utt nontarget\n")
+    r = run("compute_metrics", "--trials", tmp_path / "trials", "--scores", scores, "--json", metrics, ok=False)
+    assert r.returncode == 1 and "ghost-utt" in r.stderr and not metrics.exists()
+    r = run("score", "--trials", tmp_path / "trials", *common, "--out", scores, ok=False)
+    assert r.returncode == 1 and "ghost-utt" in r.stderr and not scores.exists()
+    (tmp_path / "folder").mkdir()
+    r = run("score", "--trials", sets / "trials", *common, "--out", tmp_path / "folder", ok=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert f"{tmp_path / 'folder'}: --out is a directory" in r.stderr and (tmp_path / "folder").is_dir()
+
+
+def test_out_of_range_options_name_the_option(sets, tmp_path):
+    """Issue 16 (fault table): --precision -1 was 'Format specifier missing precision'; compute_metrics blamed
+    the trial list for a bad --p-target or --c-miss; train_plda's --lda-dim / --em-iters errors named no option."""
+    r = run("score", "--trials", sets / "trials", "--enroll-scp", sets / "test.scp", "--test-scp", sets / "test.scp",
+            "--backend", "cosine", "--precision", "-1", "--out", tmp_path / "s", ok=False)
+    assert r.returncode == 2 and "error: --precision must be >= 0, got -1" in r.stderr
+    run("score", "--trials", sets / "trials", "--enroll-scp", sets / "test.scp", "--test-scp", sets / "test.scp",
+        "--backend", "cosine", "--out", tmp_path / "s")
+    for args, msg in ((["--p-target", "2"], "--p-target must lie strictly between 0 and 1, got 2.0"),
+                      (["--p-target", "0"], "--p-target must lie strictly between 0 and 1, got 0.0"),
+                      (["--c-miss", "-1"], "--c-miss must be positive, got -1.0"),
+                      (["--c-fa", "0"], "--c-fa must be positive, got 0.0")):
+        r = run("compute_metrics", "--trials", sets / "trials", "--scores", tmp_path / "s", *args, ok=False)
+        assert r.returncode == 2 and f"error: {msg}" in r.stderr, r.stderr
+    common = ["--scp", sets / "train.scp", "--utt2spk", sets / "utt2spk", "--out-dir", tmp_path / "plda"]
+    r = run("train_plda", *common, "--em-iters", "0", ok=False)
+    assert r.returncode == 2 and "error: --em-iters must be >= 1, got 0" in r.stderr
+    r = run("train_plda", *common, "--lda-dim", "100", ok=False)
+    assert r.returncode == 1 and r.stderr.strip() == \
+        f"train_plda: {sets / 'train.scp'}: --lda-dim 100 exceeds the dimension 16 of these embeddings"

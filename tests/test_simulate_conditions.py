@@ -272,6 +272,15 @@ def test_condition_names_and_missing_lists(setup, tmp_path):
     assert not (tmp_path / "o" / "wav").exists()
 
 
+def test_a_sample_rate_below_one_is_an_option_error(setup, tmp_path, capsys):
+    """Issue 16 (fault table): --sample-rate 0 blamed every input file ('sample rate 16000 Hz, expected 0 Hz')."""
+    with pytest.raises(SystemExit) as e:
+        simulate.main(["--data-dir", str(setup["clean"]), "--out-dir", str(tmp_path / "o"), "--condition", "clean",
+                       "--sample-rate", "0"])
+    assert e.value.code == 2 and "--sample-rate must be >= 1 Hz, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_presets_carry_the_documented_values():
     seed = {r.name: r for r in PRESETS["seed"]}
     assert list(seed) == ["clean", "music", "noise", "reverb"]          # babble off in the paper

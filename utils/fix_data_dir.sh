@@ -4,7 +4,7 @@
 # LC_ALL=C order, drops utterances missing from any table and prints how many were dropped and
 # why; spk2utt is regenerated. The previous tables go to DIR/.backup/ unless --no-backup (an earlier,
 # different .backup/ is kept as DIR/.backup.N, so a second fix never loses what the first started from).
-# Exit 1 when no utterance is left.
+# Exit 1, changing nothing, when no utterance would be left.
 set -euo pipefail
 utils=$(dirname "$(readlink -f "$0")")
 # shellcheck source=SCRIPTDIR/lib/seed_python.sh

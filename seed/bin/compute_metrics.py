@@ -33,14 +33,25 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for p_target in args.p_target:
+        if not 0 < p_target < 1:
+            parser.error(f"--p-target must lie strictly between 0 and 1, got {p_target}")
+    for name, value in (("--c-miss", args.c_miss), ("--c-fa", args.c_fa)):
+        if not value > 0:
+            parser.error(f"{name} must be positive, got {value}")
     from pathlib import Path
 
     from seed.data import SeedDataError, atomic_write, read_trials
+    from seed.data.outputs import remove_output_file
     from seed.metrics import (MetricsError, align_scores, compute_metrics, format_metrics, plot_det,
                               read_scores)
 
     try:
+        for path, option in ((args.json, "--json"), (args.det_png, "--det-png")):
+            if path:   # a failed rerun must not leave the last run's metrics looking current
+                remove_output_file(path, option)
         trials = read_trials(args.trials)
         scores = align_scores(trials, read_scores(args.scores), args.scores, allow_extra=args.allow_extra_scores)
         try:

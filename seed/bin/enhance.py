@@ -44,6 +44,13 @@ def main(argv=None):
     if len(args.in_scp) != len(args.out_dir):
         parser.error(f"--in-scp has {len(args.in_scp)} values but --out-dir has {len(args.out_dir)}: give one "
                      "output folder per input scp")
+    for name, value, ok, need in (("--t", args.t, lambda v: v >= 0, ">= 0"),
+                                  ("--strength", args.strength, lambda v: 0 <= v <= 1, "in [0, 1]"),
+                                  ("--ddim-steps", args.ddim_steps, lambda v: v >= 1, ">= 1"),
+                                  ("--batch-size", args.batch_size, lambda v: v >= 1, ">= 1"),
+                                  ("--num-threads", args.num_threads, lambda v: v >= 1, ">= 1")):
+        if value is not None and not ok(value):    # named here: the library's messages do not know the option
+            parser.error(f"{name} must be {need}, got {value}")
     import torch
 
     from seed.data import SeedDataError
@@ -64,6 +71,9 @@ def main(argv=None):
         remove_outputs(out_dir)
     try:
         model = SEED.load(args.model, checkpoint=args.checkpoint, device=args.device)
+        steps = model.schedule.num_train_timesteps
+        if args.t is not None and args.t >= steps:
+            raise ValueError(f"--t {args.t}: the model {args.model} has diffusion timesteps 0..{steps - 1}")
         for in_scp, out_dir in zip(args.in_scp, args.out_dir):
             meta = enhance_scp(model, in_scp, out_dir, seed=args.seed, t=args.t,
                                zero_noise=True if args.zero_noise else None, ddim_steps=args.ddim_steps,

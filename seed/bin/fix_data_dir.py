@@ -2,7 +2,8 @@
 
 Sorts every table in C order, drops utterances missing from any table and prints how many were
 dropped and why (never silently). The previous tables are kept in DIR/.backup/ (an earlier, different
-backup is renamed DIR/.backup.N first: seed.data.datadir.back_up_tables).
+backup is renamed DIR/.backup.N first: seed.data.datadir.back_up_tables). A fix that would leave no
+utterance is refused with one line naming the table, and nothing is changed.
 """
 import argparse
 import sys

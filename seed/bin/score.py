@@ -84,13 +84,17 @@ def main(argv=None):
         p.error(f"--norm {args.norm} needs --cohort-scp")
     if args.top_k < 1:
         p.error("--top-k must be >= 1")
+    if args.precision < 0:
+        p.error(f"--precision must be >= 0, got {args.precision}")
 
     from seed.backend import EmbeddingSet, PldaBackend, mean_embedding
     from seed.backend.trial_scorer import TrialScorer
     from seed.data import SeedDataError, read_trials
+    from seed.data.outputs import remove_output_file
     from seed.metrics import write_scores
 
     try:
+        remove_output_file(args.out, "--out")   # a failed rerun must not leave the last run's scores looking current
         trials = read_trials(args.trials)
         enroll, test = _load_sets(args, trials)
         cohort = EmbeddingSet.from_scp(args.cohort_scp) if args.norm != "none" else None

@@ -71,6 +71,8 @@ def main(argv=None):
         recipe = parse_condition(args.condition)
     except ValueError as e:
         parser.error(str(e))
+    if args.sample_rate < 1:   # else every input "has the wrong rate", blaming the audio files
+        parser.error(f"--sample-rate must be >= 1 Hz, got {args.sample_rate}")
     try:
         if args.job_id is None:
             invalidate_out_dir(args.out_dir, args.data_dir)

@@ -36,15 +36,24 @@ def build_parser():
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.em_iters < 1:
+        parser.error(f"--em-iters must be >= 1, got {args.em_iters}")
+    if args.lda_dim is not None and args.lda_dim < 1:
+        parser.error(f"--lda-dim must be >= 1, got {args.lda_dim}")
     from seed.backend import EmbeddingSet, PldaBackend
     from seed.backend.plda_backend import clear_plda_dir
-    from seed.data import SeedDataError, read_kv
+    from seed.data import SeedDataError
+    from seed.data.datadir import read_utt2spk
 
     try:
         clear_plda_dir(args.out_dir)   # first: a run that fails below must not leave the old back-end usable
-        utt2spk = read_kv(args.utt2spk)
+        utt2spk = read_utt2spk(args.utt2spk)
         emb = EmbeddingSet.from_scp(args.scp)
+        if args.lda_dim is not None and args.lda_dim > emb.dim:
+            raise SeedDataError(args.scp, f"--lda-dim {args.lda_dim} exceeds the dimension {emb.dim} of these "
+                                "embeddings")
         missing_spk = [k for k in emb.keys if k not in utt2spk]
         if missing_spk:
             raise SeedDataError(args.utt2spk, f"utterance of {args.scp} has no speaker", key=missing_spk[0])

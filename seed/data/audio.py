@@ -1,4 +1,5 @@
 """Audio loading with soundfile: mono float32, optional resampling, errors that name the file."""
+import os
 from math import gcd
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def read_audio(path, sample_rate=None, key=None, mono="error", start=0.0, end=No
         info = soundfile.info(str(path))
     except Exception as e:  # soundfile raises RuntimeError / LibsndfileError / FileNotFoundError
         raise SeedDataError(path, f"cannot read audio: {e}".replace("\n", " "), key=key) from None
+    shortfall = wav_data_shortfall(path)
+    if shortfall:
+        raise SeedDataError(path, f"truncated WAV: its data chunk declares {shortfall[0]} bytes but the file holds "
+                                  f"{shortfall[1]} (an interrupted copy or download?)", key=key)
     rate = info.samplerate
     first = int(round(start * rate))
     last = -1 if end is None else int(round(end * rate))
@@ -51,6 +56,32 @@ def read_audio(path, sample_rate=None, key=None, mono="error", start=0.0, end=No
         wav = resample(wav, rate, sample_rate)
         rate = sample_rate
     return np.ascontiguousarray(wav, dtype=np.float32), rate
+
+
+def wav_data_shortfall(path, max_chunks=64):
+    """(declared, present) data bytes when a RIFF/WAVE file is cut short, else None.
+
+    libsndfile reads a truncated WAV up to where its bytes end without a word (a cut copy becomes a
+    shorter, valid-looking utterance); Kaldi and sox warn. Streamed WAVs that declare 0 or 0xFFFFFFFF
+    bytes, other formats and unreadable headers are left to soundfile."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            for _ in range(max_chunks):
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                declared = int.from_bytes(chunk[4:8], "little")
+                if chunk[:4] == b"data":
+                    present = size - f.tell()
+                    return (declared, present) if 0 < declared < 0xFFFFFFFF and declared > present else None
+                f.seek(declared + (declared & 1), os.SEEK_CUR)
+    except (OSError, TypeError, ValueError):
+        return None
+    return None
 
 
 def resample(wav, orig_rate, new_rate):

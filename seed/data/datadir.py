@@ -75,7 +75,7 @@ class DataDir:
         if not path.is_dir():
             raise SeedDataError(path, "data dir not found")
         wav_scp = read_kv(path / "wav.scp")
-        utt2spk = read_kv(path / "utt2spk")
+        utt2spk = read_utt2spk(path / "utt2spk")
         utt2dur = read_kv(path / "utt2dur") if (path / "utt2dur").exists() else None
         if utt2dur is not None:
             for k, v in utt2dur.items():
@@ -83,7 +83,7 @@ class DataDir:
                     utt2dur[k] = float(v)
                 except ValueError:
                     raise SeedDataError(path / "utt2dur", f"duration '{v}' is not a number", key=k) from None
-        segments = read_kv(path / "segments") if (path / "segments").exists() else None
+        segments = read_segments(path / "segments") if (path / "segments").exists() else None
         return cls(wav_scp=wav_scp, utt2spk=utt2spk, utt2dur=utt2dur, segments=segments, path=path)
 
     def write(self, path):
@@ -117,6 +117,36 @@ class DataDir:
         return DataDir(wav_scp=wav, utt2spk=u2s, utt2dur=dur, segments=seg)
 
 
+def read_utt2spk(path):
+    """utt2spk with exactly one speaker per line: `utt spk extra` would otherwise make a speaker 'spk extra'."""
+    table = read_kv(path)
+    for lineno, (utt, spk) in enumerate(table.items(), 1):   # read_kv refuses blank lines: line = position
+        if len(spk.split()) != 1:
+            raise SeedDataError(path, f"expected '<utterance> <speaker>', got {len(spk.split()) + 1} fields",
+                                line=lineno, key=utt)
+    return table
+
+
+def read_segments(path):
+    """segments lines `<utt> <recording> <start> <end>` with 0 <= start < end (end -1: to the end of the
+    recording); anything else would fail later in a reader that names neither the table nor the line."""
+    table = read_kv(path)
+    for lineno, (utt, value) in enumerate(table.items(), 1):
+        fields = value.split()
+        if len(fields) != 3:
+            raise SeedDataError(path, f"expected '<utterance> <recording> <start> <end>', got {len(fields) + 1} "
+                                "fields", line=lineno, key=utt)
+        try:
+            start, end = float(fields[1]), float(fields[2])
+        except ValueError:
+            raise SeedDataError(path, f"start '{fields[1]}' or end '{fields[2]}' is not a number", line=lineno,
+                                key=utt) from None
+        if not (start >= 0 and (end == -1 or end > start)):
+            raise SeedDataError(path, f"segment [{fields[1]}, {fields[2]}] is empty or negative (need 0 <= start "
+                                "< end, or end -1)", line=lineno, key=utt)
+    return table
+
+
 def _check_sorted_unique(path, keys, problems):
     prev = None
     for lineno, key in enumerate(keys, 1):
@@ -137,6 +167,9 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
         data = DataDir.load(path)
     except SeedDataError as e:
         raise SeedDataError(path, f"cannot load data dir: {e}") from None
+    for name, table in (("utt2spk", data.utt2spk), ("wav.scp", data.wav_scp)):
+        if not table:    # the one problem: every cross-table check would only repeat it
+            raise SeedDataError(path / name, "invalid data dir: empty (no utterances)")
     tables = {"wav.scp": data.wav_scp, "utt2spk": data.utt2spk}
     if data.utt2dur is not None:
         tables["utt2dur"] = data.utt2dur
@@ -145,8 +178,7 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
     for name, table in tables.items():
         _check_sorted_unique(path / name, list(table), problems)
     utts = set(data.utt2spk)
-    if not utts:
-        problems.append(f"{path / 'utt2spk'}: no utterances")
+    before_cross = len(problems)
     if data.segments is None:
         for name, keys in (("wav.scp", set(data.wav_scp)),):
             for k in c_sorted(keys - utts)[:3]:
@@ -156,10 +188,9 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
     else:
         for k in c_sorted(utts ^ set(data.segments))[:3]:
             problems.append(f"{path / 'segments'}: key '{k}': segments and utt2spk disagree")
-        for u, v in data.segments.items():
-            f = v.split()
-            if len(f) != 3 or f[0] not in data.wav_scp:
-                problems.append(f"{path / 'segments'}: key '{u}': expected '<recording> <start> <end>' with a recording of wav.scp")
+        for u, v in data.segments.items():   # the fields were checked by DataDir.load (check_segment)
+            if v.split()[0] not in data.wav_scp:
+                problems.append(f"{path / 'segments'}: key '{u}': recording '{v.split()[0]}' is not in wav.scp")
                 break
     if data.utt2dur is not None:
         for k in c_sorted(utts ^ set(data.utt2dur))[:3]:
@@ -167,8 +198,10 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
     elif require_utt2dur:
         problems.append(f"{path / 'utt2dur'}: file missing")
     spk2utt_file = path / "spk2utt"
-    if spk2utt_file.exists():
-        try:
+    if not spk2utt_file.exists():
+        problems.append(f"{spk2utt_file}: file missing")
+    elif len(problems) == before_cross:   # spk2utt is derived from utt2spk: compared once the utterance tables
+        try:                              # agree (a missing utterance would otherwise be reported twice)
             on_disk = {s: v.split() for s, v in read_kv(spk2utt_file).items()}
         except SeedDataError as e:
             problems.append(str(e))
@@ -178,8 +211,6 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
                 problems.append(f"{spk2utt_file}: key '{bad}': does not match utt2spk (spk2utt lists "
                                 f"{len(on_disk.get(bad, []))} utterance(s), utt2spk {len(data.spk2utt.get(bad, []))}; "
                                 "regenerate with utils/utt2spk_to_spk2utt.pl)")
-    else:
-        problems.append(f"{spk2utt_file}: file missing")
     for u, s in data.utt2spk.items():
         if not s:
             problems.append(f"{path / 'utt2spk'}: key '{u}': empty speaker")
@@ -193,9 +224,12 @@ def validate_data_dir(path, check_audio=False, require_utt2dur=False):
                 if info.frames == 0:
                     problems.append(f"{path / 'wav.scp'}: key '{rec}': audio file {wav} is empty")
             except Exception as e:  # soundfile raises several types for unreadable files
-                problems.append(f"{path / 'wav.scp'}: key '{rec}': cannot read audio {wav}: {e}")
+                reason = " ".join(str(e).split())
+                problems.append(f"{path / 'wav.scp'}: key '{rec}': cannot read audio {wav}: {reason}")
+    if len(problems) == 1:
+        raise SeedDataError(path, f"invalid data dir: {problems[0]}")
     if problems:
-        raise SeedDataError(path, "invalid data dir:\n" + "\n".join(problems))
+        raise SeedDataError(path, f"invalid data dir ({len(problems)} problems):\n" + "\n".join(problems))
     return data
 
 
@@ -239,34 +273,42 @@ def fix_data_dir(path, backup=True):
 
     Prints nothing itself; the returned FixReport says how many were dropped and why, so a
     caller can never drop data silently. The old tables are kept in `.backup/` when `backup`
-    (an earlier, different backup is kept as `.backup.N`: see back_up_tables).
+    (an earlier, different backup is kept as `.backup.N`: see back_up_tables). A fix that would
+    leave no utterance is refused (SeedDataError naming the table) before anything is changed.
     """
     path = Path(path)
     wav_scp = read_kv(path / "wav.scp")
-    utt2spk = read_kv(path / "utt2spk")
-    segments = read_kv(path / "segments") if (path / "segments").exists() else None
+    utt2spk = read_utt2spk(path / "utt2spk")
+    segments = read_segments(path / "segments") if (path / "segments").exists() else None
     utt2dur = read_kv(path / "utt2dur") if (path / "utt2dur").exists() else None
     dropped = {}
     keep = set(utt2spk)
+    first_table = []   # the table that lacked the first dropped utterances
 
-    def drop(reason, utts):
+    def drop(reason, utts, table):
         utts = c_sorted(set(utts) & keep)
         if utts:
             dropped.setdefault(reason, []).extend(utts)
             keep.difference_update(utts)
+            first_table.append(table)
 
     if segments is None:
-        drop("missing from wav.scp", set(utt2spk) - set(wav_scp))
+        drop("missing from wav.scp", set(utt2spk) - set(wav_scp), "wav.scp")
     else:
-        drop("missing from segments", set(utt2spk) - set(segments))
+        drop("missing from segments", set(utt2spk) - set(segments), "segments")
         drop("whose recording is missing from wav.scp",
-             [u for u, v in segments.items() if v.split()[0] not in wav_scp])
+             [u for u, v in segments.items() if v.split()[0] not in wav_scp], "wav.scp")
     if utt2dur is not None:
-        drop("missing from utt2dur", set(utt2spk) - set(utt2dur))
+        drop("missing from utt2dur", set(utt2spk) - set(utt2dur), "utt2dur")
     extra_utt = {n: read_kv(path / n, allow_empty_value=(n == "text")) for n in EXTRA_UTT_TABLES
                  if (path / n).exists()}
     for name, table in extra_utt.items():
-        drop(f"missing from {name}", set(utt2spk) - set(table))
+        drop(f"missing from {name}", set(utt2spk) - set(table), name)
+    if not keep:   # refuse before touching anything: a fix that empties the dir is a wrong table, not a fix
+        if not utt2spk:
+            raise SeedDataError(path / "utt2spk", "no utterances; nothing changed")
+        raise SeedDataError(path / first_table[0], f"every utterance would be dropped ({len(utt2spk)} of utt2spk: "
+                            + "; ".join(f"{len(u)} {r}" for r, u in dropped.items()) + "); nothing changed")
     extra = (set(wav_scp) if segments is None else set(segments)) - set(utt2spk)
     if extra:
         dropped["not in utt2spk (removed from the other tables)"] = c_sorted(extra)

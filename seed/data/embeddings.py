@@ -23,6 +23,7 @@ def load_embedding_dict(scp):
         for key, arr in kaldiio.load_scp_sequential(str(scp)):
             out[key] = np.asarray(arr, dtype=np.float32)
     except Exception as e:   # kaldiio reads in scp order: the failing entry is the one after the last read
+        check_declared_sizes(scp, table, out)     # ... unless the last one read was itself cut short
         keys = list(table)
         key = keys[len(out)] if len(out) < len(keys) else None
         reason = str(e).replace("\n", " ").strip() or type(e).__name__
@@ -32,6 +33,7 @@ def load_embedding_dict(scp):
     if len(out) != len(table):
         missing = next(k for k in table if k not in out)
         raise SeedDataError(scp, "entry could not be read", key=missing)
+    check_declared_sizes(scp, table, out)
     for key, arr in out.items():
         if not np.isfinite(arr).all():
             raise SeedDataError(scp, "embedding contains NaN or inf", key=key)
@@ -39,6 +41,43 @@ def load_embedding_dict(scp):
             raise SeedDataError(scp, "embedding is all zeros (from a degenerate input such as digital silence?)",
                                 key=key)
     return out
+
+
+def _declared_size(f, offset):
+    """Values that the Kaldi binary header at `offset` declares (float/double vector or matrix), or None
+    for anything else (compressed matrices, text entries): those are left to kaldiio."""
+    f.seek(offset)
+    head = f.read(15)
+    if head[:2] != b"\0B" or head[2:4] not in (b"FV", b"FM", b"DV", b"DM") or head[4:6] != b" \x04":
+        return None
+    first = int.from_bytes(head[6:10], "little", signed=True)
+    if head[3:4] == b"V":
+        return first
+    if head[10:11] != b"\x04":
+        return None
+    return first * int.from_bytes(head[11:15], "little", signed=True)
+
+
+def check_declared_sizes(scp, table, arrays):
+    """Refuse an entry that holds fewer values than its header declares: kaldiio reads a cut ark entry
+    as a shorter vector without a word (and the next entry's read then fails under the wrong key)."""
+    handles = {}
+    try:
+        for key, arr in arrays.items():
+            ark, sep, offset = table[key].rpartition(":")
+            if not sep or not offset.isdigit():
+                continue
+            if ark not in handles:
+                handles[ark] = open(ark, "rb")
+            declared = _declared_size(handles[ark], int(offset))   # kaldiio offsets point at the "\0B" marker
+            if declared is not None and declared != arr.size:
+                raise SeedDataError(scp, f"ark entry cut short ({table[key]}): its header declares {declared} "
+                                         f"values, the file holds {arr.size} (truncated or overwritten ark?)", key=key)
+    except OSError as e:
+        raise SeedDataError(scp, f"cannot reopen the ark: {e.strerror}") from None
+    finally:
+        for h in handles.values():
+            h.close()
 
 
 def load_embeddings(scp, allow_matrix=False):

@@ -19,3 +19,13 @@ def remove_outputs(folder, names=EMBEDDING_OUTPUTS):
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+
+
+def remove_output_file(path, option="output"):
+    """Delete a single-file result of an earlier run (`score --out`, `compute_metrics --json`) at the start;
+    a folder in its place is a SeedDataError naming `option`, never removed."""
+    from seed.data.errors import SeedDataError
+    path = Path(path)
+    if path.is_dir():
+        raise SeedDataError(path, f"{option} is a directory; give a file name")
+    path.unlink(missing_ok=True)

@@ -5,12 +5,14 @@ same score file can be evaluated against any trial list that covers it.
 """
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 
 from seed.data import SeedDataError, atomic_write
+from seed.data.kvfile import decode_utf8
 
 __all__ = ["read_scores", "write_scores", "align_scores"]
 
@@ -37,7 +39,7 @@ def read_scores(path) -> dict:
     if not path.is_file():
         raise SeedDataError(path, "score file not found")
     table = {}
-    with open(path, encoding="utf-8") as f:
+    with io.StringIO(decode_utf8(path), newline=None) as f:   # a non-UTF-8 byte: one line naming line and key
         for lineno, line in enumerate(f, 1):
             fields = line.split()
             if not fields:
