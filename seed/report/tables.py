@@ -91,9 +91,10 @@ def _against(idx, system, control, backend, norm, conds):
 
 def summarise(agg, systems=("seed",)):
     """Per (system, backend, norm): mean relative EER change over mismatched conditions (against the
-    baseline, and against the centering control where it has rows), change on clean, and how many
-    conditions beat baseline / centering on EER and on both minDCFs. The one definition of every
-    summary figure: the main tables and the strength sweep both use it."""
+    baseline, the centering control, domain centering and the best of the two controls, where they
+    have rows), the pooled and clean changes, and how many conditions beat the baseline / the controls
+    on EER and on both minDCFs. The one definition of every summary figure: the main tables and the
+    strength sweep both use it."""
     idx = _index(agg)
     best = best_controls(agg)
     out = []
