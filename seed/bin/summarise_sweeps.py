@@ -34,12 +34,13 @@ def summarise(name, sweep, model="seed"):
     entries = [s for s in sweep["summary"] if s.get("model", "seed") == model]
     if not entries:
         raise KeyError(f"no swept model '{model}'")
+    # the protocol's best free control (the same for every setting: it depends on the controls only)
+    best = next((s["best_control"] for s in entries if s.get("best_control")), "centering")
 
     def line(label, system, summ=None):
         clean = idx[(CLEAN, system)]
         worse = [c for c in mism if idx[(c, system)]["eer"] > idx[(c, "baseline")]["eer"]]
-        control = (summ or {}).get("best_control") or "centering"
-        wins = sum(idx[(c, system)]["eer"] < idx[(c, control)]["eer"] for c in mism)
+        wins = sum(idx[(c, system)]["eer"] < idx[(c, best)]["eer"] for c in mism)
         pooled = idx.get((POOLED, system))
         pooled_cell = "–" if pooled is None else f"{pooled['eer']:.2f} [{target_errors(pooled)}]"
         return (f"| {name} | {label} | {clean['eer']:.2f} / {clean['min_dcf_p0.01']:.3f} | {pooled_cell} | "
