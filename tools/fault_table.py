@@ -1478,6 +1478,28 @@ SIGNAL_WAYS = (("SIGINT_to_group", signal.SIGINT, True), ("SIGTERM", signal.SIGT
                ("SIGKILL", signal.SIGKILL, False))
 
 
+def _kill_then_rerun(ctx, argv, out, ready, sig, group, differs, note):
+    """Interrupt `argv` once `ready()`, require that nothing of it (processes naming `out`) keeps running,
+    rerun it and judge the rerun: no `*.tmp` left, and `differs()` (how its result differs from an
+    uninterrupted run; None when identical) must be None."""
+    killed, hit = interrupt(argv, ctx.dir, ready, sig, group)
+    bad = _after_kill(killed, hit, sig)
+    orphans = wait_gone(str(out))
+    if bad:
+        return bad
+    if orphans:
+        return Outcome("silent", f"{len(orphans)} process(es) still running after the kill: {orphans}")
+    again = run(argv, cwd=ctx.dir, timeout=300)
+
+    def check():
+        left = tmp_leftovers(ctx.dir)
+        if left:
+            return "silent", f"rerun completed but left {len(left)} temporary file(s): {', '.join(left)}"
+        diff = differs()
+        return None if diff is None else ("silent", diff)
+    return succeeded(again, check, note)
+
+
 def _register_kill():
     refs = {}
 
@@ -1502,25 +1524,10 @@ def _register_kill():
                 else:
                     def ready():
                         return "utterances with resemblyzer" in (ctx.dir / "killed.err").read_text(errors="replace")
-                killed, hit = interrupt(argv, ctx.dir, ready, sig, group)
-                bad = _after_kill(killed, hit, sig)
-                if bad:
-                    wait_gone(str(out))
-                    return bad
-                orphans = wait_gone(str(out))
-                if orphans:
-                    return Outcome("silent", f"{len(orphans)} process(es) still running after the kill: {orphans}")
-                again = run(argv, cwd=ctx.dir, timeout=300)
-
-                def check():
-                    left = tmp_leftovers(ctx.dir)
-                    if left:
-                        return "silent", f"rerun completed but left {len(left)} temporary file(s): {', '.join(left)}"
-                    if _ark_and_offsets(out) != ref:
-                        return "silent", "rerun output differs from the uninterrupted run"
-                    return None
-                return succeeded(again, check, "killed mid-run, rerun completed: ark identical to an uninterrupted "
-                                               "run, no *.tmp, no process left")
+                return _kill_then_rerun(
+                    ctx, argv, out, ready, sig, group,
+                    lambda: None if _ark_and_offsets(out) == ref else "rerun output differs from the uninterrupted run",
+                    "killed mid-run, rerun completed: ark identical to an uninterrupted run, no *.tmp, no process left")
             case("kill", f"extract_nj{nj}_{label}", "extract")(fn)
 
     for label, sig, group in SIGNAL_WAYS:
@@ -1532,26 +1539,12 @@ def _register_kill():
             def ready():
                 log = out / "train.log"
                 return log.exists() and re.search(r" step [1-9]\d\d epoch", log.read_text(errors="replace"))
-            killed, hit = interrupt(argv, ctx.dir, ready, sig, group)
-            bad = _after_kill(killed, hit, sig)
-            if bad:
-                wait_gone(str(out))
-                return bad
-            orphans = wait_gone(str(out))
-            if orphans:
-                return Outcome("silent", f"{len(orphans)} process(es) still running after the kill: {orphans}")
-            again = run(argv, cwd=ctx.dir, timeout=300)
-
-            def check():
-                left = tmp_leftovers(ctx.dir)
-                if left:
-                    return "silent", f"rerun completed but left {len(left)} temporary file(s): {', '.join(left)}"
+            def differs():
                 diff = _same_weights(_weights(out), ref)
-                if diff:
-                    return "silent", f"resumed run's {diff} differs from the uninterrupted run's"
-                return None
-            return succeeded(again, check, "killed mid-run, rerun resumed: last.pt and best.pt weights identical to "
-                                           "an uninterrupted run, no *.tmp")
+                return diff and f"resumed run's {diff} differs from the uninterrupted run's"
+            return _kill_then_rerun(ctx, argv, out, ready, sig, group, differs,
+                                    "killed mid-run, rerun resumed: last.pt and best.pt weights identical to an "
+                                    "uninterrupted run, no *.tmp")
         case("kill", f"train_seed_{label}", "train_seed", quick=sig == signal.SIGTERM)(fn)
 
 
