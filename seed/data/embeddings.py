@@ -60,24 +60,24 @@ def _declared_size(f, offset):
 
 def check_declared_sizes(scp, table, arrays):
     """Refuse an entry that holds fewer values than its header declares: kaldiio reads a cut ark entry
-    as a shorter vector without a word (and the next entry's read then fails under the wrong key)."""
-    handles = {}
-    try:
-        for key, arr in arrays.items():
-            ark, sep, offset = table[key].rpartition(":")
-            if not sep or not offset.isdigit():
-                continue
-            if ark not in handles:
-                handles[ark] = open(ark, "rb")
-            declared = _declared_size(handles[ark], int(offset))   # kaldiio offsets point at the "\0B" marker
-            if declared is not None and declared != arr.size:
-                raise SeedDataError(scp, f"ark entry cut short ({table[key]}): its header declares {declared} "
-                                         f"values, the file holds {arr.size} (truncated or overwritten ark?)", key=key)
-    except OSError as e:
-        raise SeedDataError(scp, f"cannot reopen the ark: {e.strerror}") from None
-    finally:
-        for h in handles.values():
-            h.close()
+    as a shorter vector without a word (and the next entry's read then fails under the wrong key).
+    kaldiio reads exactly the declared bytes, so only a read that hits the end of the file comes up
+    short: the entry at the highest offset of each ark is the one to check (one header read per ark)."""
+    last = {}
+    for key in arrays:
+        ark, sep, offset = table[key].rpartition(":")
+        if sep and offset.isdigit() and int(offset) >= last.get(ark, (-1, None))[0]:
+            last[ark] = (int(offset), key)
+    for ark, (offset, key) in last.items():
+        try:
+            with open(ark, "rb") as f:
+                declared = _declared_size(f, offset)   # kaldiio offsets point at the "\0B" marker
+        except OSError as e:
+            raise SeedDataError(scp, f"cannot reopen the ark: {e.strerror}") from None
+        if declared is not None and declared != arrays[key].size:
+            raise SeedDataError(scp, f"ark entry cut short ({table[key]}): its header declares {declared} "
+                                     f"values, the file holds {arrays[key].size} (truncated or overwritten ark?)",
+                                key=key)
 
 
 def load_embeddings(scp, allow_matrix=False):
