@@ -1,5 +1,6 @@
 """Audio loading and ark/scp embeddings: round trip, atomic writes, errors naming file and key."""
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,21 +113,37 @@ def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
                           text=True, check=True).stdout.strip()
     live = str(os.getppid())                      # a running process: a concurrent writer, kept
 
-    def write_text():
-        with atomic_write(tmp_path / "t.txt") as f:
+    def write_text(folder):
+        with atomic_write(folder / "t.txt") as f:
             f.write("x")
-    targets = {"e.ark": lambda: write_embeddings(tmp_path / "e.ark", tmp_path / "e.scp", [("a", np.ones(3))]),
-               "last.pt": lambda: save_checkpoint(tmp_path / "last.pt", {"step": 1}),
-               "x.wav": lambda: save_audio(tmp_path / "x.wav", np.zeros(10) + 0.1, 16000),
+    targets = {"e.ark": lambda d: write_embeddings(d / "e.ark", d / "e.scp", [("a", np.ones(3))]),
+               "last.pt": lambda d: save_checkpoint(d / "last.pt", {"step": 1}),
+               "x.wav": lambda d: save_audio(d / "x.wav", np.zeros(10) + 0.1, 16000),
                "t.txt": write_text}
     for name, write in targets.items():
-        stale = [tmp_path / f".{name}.{dead}.tmp", tmp_path / f".{name}.{dead}.k2j4h_1x.tmp"]
-        kept = [tmp_path / f".{name}.{live}.tmp", tmp_path / f".other{name}.{dead}.tmp"]
+        folder = tmp_path / name.replace(".", "_")   # the killed writer's folder, first written by this process
+        folder.mkdir()
+        stale = [folder / f".{name}.{dead}.tmp", folder / f".{name}.{dead}.k2j4h_1x.tmp",
+                 folder / f".{name}.{dead}.12345678.tmp"]     # mkstemp's X can be all digits
+        kept = [folder / f".{name}.{live}.tmp", folder / f".other{name}.{dead}.tmp", folder / f"{name}.{dead}.tmp"]
         for p in stale + kept:
             p.write_bytes(b"partial")
-        write()
+        write(folder)
         assert not any(p.exists() for p in stale), name
         assert all(p.exists() for p in kept), name
+
+
+def test_a_folder_is_listed_once_per_process_not_once_per_write(tmp_path, monkeypatch):
+    """Listing a folder of 16k WAVs on every write made full-size simulation quadratic."""
+    import seed.data.atomic as atomic
+    calls = []
+    real = os.listdir
+    monkeypatch.setattr(atomic.os, "listdir", lambda d: calls.append(d) or real(d))
+    for i in range(50):
+        save_audio(tmp_path / f"u{i}.wav", np.zeros(10) + 0.1, 16000)
+        with atomic_write(tmp_path / f"u{i}.txt") as f:
+            f.write("x")
+    assert [Path(c) for c in calls] == [tmp_path]            # 100 writes, one listing
 
 
 def test_a_truncated_wav_or_ark_entry_is_refused_not_read_short(tmp_path):
