@@ -110,6 +110,14 @@ def test_prepare_backend_and_make_report(recipe_like):
     assert (tmp / "results/scores/half/baseline/cosine_none/clean.scores").is_file()
     assert (tmp / "results/det_lists.png").stat().st_size > 1000
     assert "no labelled set was given" in md
+    # speaker-bootstrap intervals on every summary row with a control, and the dev/test choice
+    summ = {(x["system"], x["backend"], x["norm"]): x for x in res["summary"]}
+    ci = summ[("seed_centered", "cosine", "none")]["vs_best_control_intervals"]
+    assert ci["n_boot"] == 1000 and ci["mean_mismatched"]["low"] <= ci["mean_mismatched"]["high"]
+    assert "speaker-bootstrap interval" in md and "## Chosen on dev, reported on test" in md
+    dev_test = res["dev_test"]
+    assert dev_test["control"] in ("centering", "domain_centering") and set(dev_test["chosen"]) == {"seed"}
+    assert not set(dev_test["dev_speakers"]) & set(dev_test["test_speakers"])
 
 
 def test_domain_centering_with_a_separate_adaptation_set(recipe_like):

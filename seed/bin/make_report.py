@@ -26,10 +26,12 @@ from seed.data import SeedDataError, atomic_write, read_kv, read_trials
 from seed.metrics import plot_det_grid
 from seed.provenance import environment_info
 from seed.report.evaluate import CLEAN, System, evaluate_system
+from seed.report.intervals import N_BOOTSTRAP, ReplicateEers, SpeakerBootstrap, trial_speakers
 from seed.report.lists import evaluate_list, render_list_md
 from seed.report.overlap import leaked_combos, read_overlap
 from seed.report.published import SOURCE as PUBLISHED_SOURCE
 from seed.report.published import published_vox1_o
+from seed.report.selection import DevTest, render_dev_test_md
 from seed.report.sweep import SWEEP_BACKEND, SWEEP_NORM, summarise_sweep, sweep_model
 from seed.report.tables import (CONTROLS, LEAKED_MARK, aggregate_rows, display_name, render_results_md,
                                 render_sweep_md, summarise)
@@ -60,6 +62,10 @@ def build_parser():
                    help="enhancement strengths of the sweep (none: no sweep)")
     p.add_argument("--sweep-ts", type=int, nargs="*", default=[],
                    help="t* values of the sweep (default: each system's own t*)")
+    p.add_argument("--bootstrap", type=int, default=N_BOOTSTRAP,
+                   help=f"speaker-bootstrap replicates of the intervals and of the dev/test section (default "
+                        f"{N_BOOTSTRAP}; 0: neither)")
+    p.add_argument("--utt2spk", help="speakers of the main list's utterances (default: the test set's utt2spk)")
     p.add_argument("--stage-markers", help="folder with the recipe's .done.stageN markers (their wall times "
                                            "are listed in RESULTS.md)")
     p.add_argument("--stage-tag", default="", help="system tag of the markers of stages 2-6 (.done.stageN.TAG)")
@@ -84,10 +90,11 @@ def main(argv=None):
         recipe = RecipeSystems.read(args.systems)
         trials = read_trials(args.trials)
         systems = report_systems(recipe, args)
-        rows, dets = [], {}
+        rows, dets, store = [], {}, {}
         for s in systems:
             r, det = evaluate_system(s, trials, recipe.test_set, recipe.conditions, args.backends, args.norms,
-                                     args.top_k, out / "scores" / recipe.main_list, eer_method=args.eer_method)
+                                     args.top_k, out / "scores" / recipe.main_list, eer_method=args.eer_method,
+                                     store=store)
             rows += r
             if s.eval_seed in (None, recipe.first_seed):
                 dets[s.name] = det
@@ -99,12 +106,13 @@ def main(argv=None):
             list_dets[entry["name"]] = {display_name(n): (sc, labels) for n, sc in det.items()}
             log(f"make_report: list {entry['name']}: {result['n_target']} target / {result['n_nontarget']} "
                 "non-target trials scored")
-        sweep = run_sweep(recipe, trials, rows, args) if args.sweep_strengths else None
+        sweep = run_sweep(recipe, trials, rows, args, store) if args.sweep_strengths else None
+        agg = aggregate_rows(rows)
+        summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", *CONTROLS}))
+        dev_test = speaker_statistics(recipe, trials, store, summary, args) if args.bootstrap else None
     except (SeedDataError, ValueError, FileNotFoundError) as e:
         log(f"make_report: {e}")
         return 1
-    agg = aggregate_rows(rows)
-    summary = summarise(agg, systems=sorted({s.name for s in systems} - {"baseline", *CONTROLS}))
     env = environment_info()
     seed_cfg = _model_config(recipe)
     extractor = _extractor_meta(recipe)
@@ -113,6 +121,10 @@ def main(argv=None):
     leaked = leaked_combos(args.backends, args.norms) if overlap else set()
     md = render_results_md(agg, summary, header_lines(args, argv, recipe, trials, env, seed_cfg, extractor, lists)
                            + backend_warnings(recipe, args, overlap), leaked=leaked)
+    if isinstance(dev_test, dict):
+        md += render_dev_test_md(dev_test, {n: display_name(n) for n in store_names(dev_test)})
+    elif dev_test:
+        md += f"\n## Chosen on dev, reported on test\n\nNot computed: {dev_test}.\n"
     for result in lists.values():
         md += render_list_md(result, list(dict.fromkeys(order)), leaked)
     md += espnet_comparison_section(extractor, agg, args)
@@ -137,7 +149,7 @@ def main(argv=None):
                "labelled_set": recipe.labelled_set, "speaker_overlap": overlap, "extractor": extractor,
                "systems": [{"name": s.name, "kind": s.kind, "model": s.model, "enhance": s.enhance}
                            for s in recipe.systems],
-               "rows": agg, "per_seed_rows": rows, "summary": summary, "sweep": sweep,
+               "rows": agg, "per_seed_rows": rows, "summary": summary, "sweep": sweep, "dev_test": dev_test,
                "stage_seconds": stage_times, "environment": env, "seed_config": seed_cfg}
     with atomic_write(out / "results.json") as f:
         json.dump(results, f, indent=1, default=lambda o: o.item() if isinstance(o, np.generic) else str(o))
@@ -173,7 +185,39 @@ def report_systems(recipe, args):
     return systems
 
 
-def run_sweep(recipe, trials, main_rows, args):
+def store_names(dev_test):
+    return {r["system"] for r in dev_test["rows"]} | {dev_test["control"]}
+
+
+def speaker_statistics(recipe, trials, store, summary, args):
+    """Adds the speaker-bootstrap intervals vs the best control to every `summary` row; returns the
+    dev/test choice (seed.report.selection), or a sentence saying why there is none."""
+    utt2spk = Path(args.utt2spk or Path(recipe.pairs_file).parent.parent / recipe.test_set / "utt2spk")
+    enroll_spk, test_spk = trial_speakers(trials, read_kv(utt2spk), utt2spk)
+    mismatched = [c for c in recipe.conditions if c != CLEAN]
+    replicates = ReplicateEers(store, np.asarray(trials.labels),
+                               SpeakerBootstrap(enroll_spk, test_spk, args.bootstrap, name=recipe.main_list), mismatched)
+    for row in summary:
+        if row.get("best_control"):
+            row["vs_best_control_intervals"] = replicates.intervals(row["system"], row["best_control"], row["backend"],
+                                                                    row["norm"])
+    if args.no_centering:
+        return "the free controls were left out (--no-centering)"
+    main = next(s.name for s in recipe.systems if s.kind == "main")
+    variants = {s.name: main for s in recipe.systems if s.kind == "variant"}
+    fixed = {}
+    for s in recipe.systems:
+        fixed.setdefault(variants.get(s.name, s.name), []).extend(
+            [s.name, s.name + "_centered", s.name + "_domain_centered"])
+    try:
+        split = DevTest(store, trials, enroll_spk, test_spk, recipe.conditions, recipe.main_list, args.eer_method,
+                        args.bootstrap)
+        return split.result(list(fixed), fixed, variants)
+    except ValueError as e:
+        return str(e)
+
+
+def run_sweep(recipe, trials, main_rows, args, store=None):
     """The sweep of the recipe's model and every OOD model: aggregated rows, summary, settings."""
     from seed.diffusion.api import SEED
     centering_keys = list(read_kv(Path(recipe.baseline_backend_dir) / "centering.scp"))
@@ -186,7 +230,8 @@ def run_sweep(recipe, trials, main_rows, args):
         rows += sweep_model(system.name, model, system.enhance, args.sweep_strengths, ts, recipe.eval_seeds, trials,
                             recipe.test_set, recipe.conditions, recipe.embed_dir,
                             Path(recipe.embed_dir) / recipe.pairs_set / "embedding.scp", centering_keys,
-                            log=log, domain_scp=Path(recipe.embed_dir) / recipe.domain_set / "embedding.scp")
+                            log=log, domain_scp=Path(recipe.embed_dir) / recipe.domain_set / "embedding.scp",
+                            store=store)
     reference = [r for r in main_rows if r["system"] in ("baseline", *CONTROLS)]
     agg, summary = summarise_sweep(rows, reference)
     return {"strengths": args.sweep_strengths, "ts": args.sweep_ts or None, "backend": SWEEP_BACKEND,

@@ -12,12 +12,17 @@ lower pooled mismatched EER; the summary's definition, as in RESULTS.md), the mi
 where the variant is worse than the baseline (EER), and how many it wins against the best control
 (EER). This is how the default strength of the recipes was chosen: it must be safe out of
 domain, not only in domain.
+
+With `--dev-test` the table is instead each protocol's dev/test choice (results.json `dev_test`,
+seed.report.selection): MODEL's chosen system and its recipe settings, on dev and on the test
+speakers against the dev-best control, with the speaker-bootstrap intervals.
 """
 import argparse
 import json
 import sys
 
 from seed.data import atomic_write
+from seed.report.selection import DEV_TEST_HEADER, DEV_TEST_RULE, dev_test_line
 from seed.report.tables import CLEAN, POOLED, SWEEP_CENTERINGS, display_name, target_errors
 
 
@@ -59,6 +64,19 @@ def summarise(name, sweep, model="seed"):
     return out
 
 
+def dev_test_lines(name, path, model="seed"):
+    """Table lines of one protocol's dev/test choice for `model` (module docstring)."""
+    with open(path, encoding="utf-8") as f:
+        dev_test = json.load(f).get("dev_test")
+    if not isinstance(dev_test, dict):
+        raise KeyError(f"no dev/test choice in this file ({dev_test or 'stage 6 ran with --bootstrap 0?'})")
+    rows = [r for r in dev_test["rows"] if r["model"] == model]
+    if not rows:
+        raise KeyError(f"no model '{model}' in the dev/test choice")
+    names = {r["system"]: display_name(r["system"]) for r in rows}
+    return [dev_test_line(f"{name} (best control: {display_name(dev_test['control'])})", r, names) for r in rows]
+
+
 def load_sweep(path):
     with open(path, encoding="utf-8") as f:
         data = json.load(f)
@@ -73,8 +91,9 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sweeps", nargs="+", metavar="NAME=FILE[@MODEL]")
     p.add_argument("--md", help="also write the table to this file")
+    p.add_argument("--dev-test", action="store_true", help="the dev/test choices instead of the sweeps")
     args = p.parse_args(argv)
-    lines = ["| protocol | variant | clean EER % / minDCF@0.01 | pooled mismatched EER % [target errors] "
+    lines = [DEV_TEST_HEADER.format(first="protocol"), DEV_TEST_RULE] if args.dev_test else ["| protocol | variant | clean EER % / minDCF@0.01 | pooled mismatched EER % [target errors] "
              "| mean rel. EER change, mismatched: vs baseline | vs centering control | vs best free control "
              "| mismatched conditions worse than baseline | beats the best control (EER) |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -85,7 +104,8 @@ def main(argv=None):
             print(f"summarise_sweeps: '{item}': expected NAME=FILE[@MODEL]", file=sys.stderr)
             return 1
         try:
-            lines += summarise(name, load_sweep(path), model or "seed")
+            lines += (dev_test_lines(name, path, model or "seed") if args.dev_test
+                      else summarise(name, load_sweep(path), model or "seed"))
         except (OSError, ValueError, KeyError, IndexError) as e:
             print(f"summarise_sweeps: {path}: not a sweep (results.json or sweep_enhance --json): {e}",
                   file=sys.stderr)

@@ -106,10 +106,12 @@ def make_scorer(system, backend, multicrop, norms, top_k=None):
 
 
 def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k=None, scores_dir=None,
-                    eer_method="interp"):
+                    eer_method="interp", store=None):
     """Rows of metrics for one system over every backend × norm × condition; writes score files when
     `scores_dir` is given. Also returns {condition: scores} of the first backend and norm (DET plot).
-    `eer_method`: `interp` (the project's) or `espnet` (ESPnet-SPK's convention, seed.metrics.eer)."""
+    `eer_method`: `interp` (the project's) or `espnet` (ESPnet-SPK's convention, seed.metrics.eer).
+    `store`: a dict that receives every score list as `store[(system, eval_seed, backend, norm, condition)]`
+    (the speaker parts and the bootstrap intervals are computed from it: seed.report.selection)."""
     rows, det = [], {}
     enroll = system.embeddings(test_set, sorted(set(trials.enroll)))
     tests = {c: system.embeddings(condition_set(test_set, c), sorted(set(trials.test))) for c in conditions}
@@ -130,6 +132,8 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
                                  trials.test, s)
                 rows.append({"condition": c, "system": system.name, "backend": backend, "norm": norm,
                              "eval_seed": system.eval_seed, **compute_metrics(s, trials.labels, eer_method=eer_method)})
+                if store is not None:
+                    store[(system.name, system.eval_seed, backend, norm, c)] = np.asarray(s, dtype=np.float64)
                 if c != CLEAN:
                     pooled[norm].append(s)
                 if backend == backends[0] and norm == norms[0]:

@@ -22,10 +22,11 @@ CENTERINGS = {"none": "", "training": "_centered", "domain": "_domain_centered"}
 
 
 def sweep_model(model_name, model, base_options, strengths, ts, eval_seeds, trials, test_set, conditions,
-                embed_dir, centering_scp, centering_keys, log=None, domain_scp=None):
+                embed_dir, centering_scp, centering_keys, log=None, domain_scp=None, store=None):
     """Per-seed metric rows of `<model_name>@s=..,t=..`, its `_centered` twin (the training crops' mean,
     `centering_keys` of `centering_scp`) and, with `domain_scp` (the adaptation set's extractor
-    embeddings), its `_domain_centered` twin; each mean from its set enhanced with the first eval seed."""
+    embeddings), its `_domain_centered` twin; each mean from its set enhanced with the first eval seed.
+    `store`: as `evaluate_system`'s (every score list, for the dev/test choice)."""
     means = {"none": (centering_scp, centering_keys), "training": (centering_scp, centering_keys)}
     if domain_scp is not None:
         from seed.data import read_kv
@@ -40,7 +41,8 @@ def sweep_model(model_name, model, base_options, strengths, ts, eval_seeds, tria
                 for centering, (scp, keys) in means.items():
                     system = EnhancedSystem(name + CENTERINGS[centering], enhanced, embed_dir, seed, eval_seeds[0],
                                             scp, keys, centering != "none", cache)
-                    r, _ = evaluate_system(system, trials, test_set, conditions, [SWEEP_BACKEND], [SWEEP_NORM])
+                    r, _ = evaluate_system(system, trials, test_set, conditions, [SWEEP_BACKEND], [SWEEP_NORM],
+                                           store=store)
                     for row in r:
                         row.update(model=model_name, strength=float(strength), t=int(t), centering=centering)
                     rows += r

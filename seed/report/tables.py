@@ -170,13 +170,26 @@ def _fmt_rel(v):
     return "–" if v is None else f"{v:+.1f} %"
 
 
+def fmt_rel_ci(v, ci=None):
+    """'+3.1 % [-4.0, +9.9]': a relative change and its interval (seed.report.intervals), where there is one."""
+    text = _fmt_rel(v)
+    if v is None or not ci or ci.get("low") is None:
+        return text
+    text += f" [{ci['low']:+.1f}, {ci['high']:+.1f}]"
+    return text + (f" ({ci['n_undefined']} undefined)" if ci.get("n_undefined") else "")
+
+
+def _ci(s, key):
+    return (s.get("vs_best_control_intervals") or {}).get(key)
+
+
 def _fmt_pooled(s):
     if s.get("pooled_mismatched_eer") is None:
         return "–"
     return (f"{s['pooled_mismatched_eer']:.2f} [{s['pooled_mismatched_target_errors']}] "
             f"({_fmt_rel(s['pooled_mismatched_eer_rel_change'])} / "
             f"{_fmt_rel(s['pooled_mismatched_eer_rel_change_vs_centering'])} / "
-            f"{_fmt_rel(s.get('pooled_mismatched_eer_rel_change_vs_best_control'))})")
+            f"{fmt_rel_ci(s.get('pooled_mismatched_eer_rel_change_vs_best_control'), _ci(s, 'pooled'))})")
 
 
 def display_name(system):
@@ -249,9 +262,14 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
                              f"{_fmt(r['min_dcf_p0.05'], r['min_dcf_p0.05_std'], 3)}")
             lines.append("| " + " | ".join(cells) + " |")
     best = best_controls(agg)
+    boot = next((s["vs_best_control_intervals"] for s in summary if s.get("vs_best_control_intervals")), None)
     lines += ["", "### Summary", "",
               "Best free control per backend and norm (lower pooled mismatched EER): "
-              + ("; ".join(f"{b}/{n}: {system_names.get(c, c)}" for (b, n), c in best.items()) or "none") + ".", "",
+              + ("; ".join(f"{b}/{n}: {system_names.get(c, c)}" for (b, n), c in best.items()) or "none") + "."
+              + ("" if not boot else
+                 f" In brackets after a change vs the best control: its {boot['level']:g} % speaker-bootstrap interval "
+                 f"({boot['n_speakers']} speakers resampled, {boot['n_boot']} replicates, paired: "
+                 "seed.report.intervals); an interval that contains 0 is no evidence either way."), "",
               "| system | backend | norm | mean rel. EER change, mismatched: vs baseline | vs centering control "
               "| vs domain centering | **vs best free control** "
               "| pooled mismatched EER % [errors] (vs baseline / vs centering / **vs best control**) "
@@ -270,10 +288,10 @@ def render_results_md(agg, summary, header_lines, systems_order=("baseline", "ce
                      f"{_fmt_rel(s['mean_rel_eer_change_mismatched'])} over {s['n_mismatched']} | "
                      f"{_fmt_rel(s['mean_rel_eer_change_vs_centering_mismatched'])} | "
                      f"{_fmt_rel(s.get('mean_rel_eer_change_vs_domain_centering_mismatched'))} | "
-                     f"{_fmt_rel(s.get('mean_rel_eer_change_vs_best_control_mismatched'))} | "
+                     f"{fmt_rel_ci(s.get('mean_rel_eer_change_vs_best_control_mismatched'), _ci(s, 'mean_mismatched'))} | "
                      f"{_fmt_pooled(s)} | "
                      f"{_fmt_rel(clean['eer_rel_change']) if clean else '–'} / "
-                     f"{_fmt_rel(s.get('clean_eer_rel_change_vs_best_control'))} | {clean_dcf} | "
+                     f"{fmt_rel_ci(s.get('clean_eer_rel_change_vs_best_control'), _ci(s, 'clean'))} | {clean_dcf} | "
                      f"{s['conditions_no_worse_than_baseline_all_metrics']}/{s['n_conditions']} | "
                      + (f"{s['conditions_beating_best_control_all_metrics']}/{s['n_conditions']} |" if control
                         else "– |"))

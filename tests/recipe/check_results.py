@@ -75,9 +75,15 @@ def main():
             problems += row_problems(f"list {name}: {s}/{b}/{n}", lrows.get((s, b, n)), s, a.n_seeds)
         if f"### Trial list `{name}`" not in md:
             problems.append(f"RESULTS.md: no section for trial list {name}")
-    for section in ("## Stage wall times", "### Summary"):
+    for section in ("## Stage wall times", "### Summary", "## Chosen on dev, reported on test"):
         if section not in md:
             problems.append(f"RESULTS.md: no '{section}' section")
+    dev_test = res.get("dev_test")
+    if not isinstance(dev_test, dict) or not dev_test.get("chosen"):
+        problems.append(f"results.json: no dev/test choice ({dev_test!r})")
+    for s in res["summary"]:
+        if s.get("best_control") and not (s.get("vs_best_control_intervals") or {}).get("clean"):
+            problems.append(f"results.json: summary {s['system']}/{s['backend']}/{s['norm']}: no bootstrap interval")
     if problems:
         sys.exit("check_results: " + "\n".join(problems))
     print(f"check_results: {d}: every row present ({len(rows)} rows)")
