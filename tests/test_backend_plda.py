@@ -134,6 +134,14 @@ def test_length_norm_and_centering_path(train):
     plain = PldaBackend.train(x, spk, center=False, length_norm=False)
     assert plain.center is None
     np.testing.assert_array_equal(plain.preprocess(x[:3]), x[:3])
+    # mean adaptation: another centring mean, every trained stage kept; refused where there is no centring
+    shifted = backend.with_center(x.mean(axis=0) + 1.0)
+    np.testing.assert_allclose(shifted.preprocess(x[:10] + 1.0), y)
+    assert shifted.plda is backend.plda and backend.center is not shifted.center
+    with pytest.raises(ValueError, match="no centring stage"):
+        plain.with_center(x.mean(axis=0))
+    with pytest.raises(ValueError, match="dimension 3"):
+        backend.with_center(np.zeros(3))
 
 
 def test_lda_path():

@@ -70,9 +70,9 @@ def test_prepare_backend_and_make_report(recipe_like):
         "--stage-markers", tmp / "markers", "--copy-to", tmp / "RESULTS_copy.md", "--out-dir", tmp / "results")
     res = json.loads((tmp / "results/results.json").read_text())
     rows = {(r["condition"], r["system"], r["backend"], r["norm"]): r for r in res["rows"]}
-    # conditions x (baseline 4 + centering 2 + domain centering 2 + seed 4 + SEED + centering 2
-    #               + SEED + domain centering 2)
-    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 1 * 2 + 2 * 2 + 1 * 2 + 1 * 2)
+    # conditions x (baseline 4 + centering 2 + domain centering 4 + seed 4 + SEED + centering 2
+    #               + SEED + domain centering 4): a domain mean also replaces PLDA's training mean
+    assert len(rows) == 2 * (2 * 2 + 1 * 2 + 2 * 2 + 2 * 2 + 1 * 2 + 2 * 2)
     centred = rows[("noise_snr5", "seed_centered", "cosine", "none")]
     assert centred["eval_seeds"] == [0, 1] and ("noise_snr5", "seed_centered", "plda", "none") not in rows
     seed_row = rows[("noise_snr5", "seed", "cosine", "none")]
@@ -92,7 +92,16 @@ def test_prepare_backend_and_make_report(recipe_like):
                                [float(x.split()[2]) for x in (tmp / "domain.scores").read_text().splitlines()],
                                atol=1e-6)
     assert ("noise_snr5", "seed_domain_centered", "cosine", "asnorm") in rows
-    assert ("noise_snr5", "domain_centering", "plda", "none") not in rows
+    assert ("noise_snr5", "centering", "plda", "none") not in rows     # PLDA centres with that mean already
+    # PLDA with the domain mean: seed.bin.score --backend plda --mean-scp <the clean test set>
+    run("seed.bin.score", "--trials", tmp / "data/test/trials", "--enroll-scp", tmp / "embed/test/embedding.scp",
+        "--test-scp", tmp / "embed/test_noise_snr5/embedding.scp", "--backend", "plda", "--plda-dir",
+        tmp / "backend/base/plda", "--mean-scp", tmp / "embed/test/embedding.scp", "--out", tmp / "domain_plda.scores")
+    ours = tmp / "results/scores/main/domain_centering/plda_none/noise_snr5.scores"
+    theirs = [float(x.split()[2]) for x in (tmp / "domain_plda.scores").read_text().splitlines()]
+    np.testing.assert_allclose([float(x.split()[2]) for x in ours.read_text().splitlines()], theirs, atol=1e-5)
+    plain = tmp / "results/scores/main/baseline/plda_none/noise_snr5.scores"
+    assert not np.allclose([float(x.split()[2]) for x in plain.read_text().splitlines()], theirs, atol=1e-3)
     assert "| 3 | SEED training | 1 min 15 s |" in md and res["stage_seconds"] == {"3": 75}
     assert "`seed` (main) strength 0.3, t* 50" in md
     assert (tmp / "RESULTS_copy.md").read_text() == md
@@ -129,9 +138,18 @@ def test_domain_centering_with_a_separate_adaptation_set(recipe_like):
     assert "test_noise_snr5" not in RecipeSystems.read(systems).backend_sets      # a test set: enhanced already
     run("seed.bin.prepare_backend", "--systems", systems)
     run("seed.bin.make_report", "--systems", systems, "--trials", tmp / "data/test/trials", "--backends", "cosine",
-        "--norms", "none", "--sweep-strengths", "--out-dir", tmp / "results")
+        "--norms", "none", "asnorm", "--top-k", "3", "--sweep-strengths", "--out-dir", tmp / "results")
     md = (tmp / "results/RESULTS.md").read_text()
     assert "here `test_noise_snr5` (--adapt-set)" in md and "TRANSDUCTIVE" not in md
+    assert "AS-norm cohort is the utterances of `test_noise_snr5`" in md
+    # a held-out adaptation set is also the domain rows' AS-norm cohort (the training cohort elsewhere)
+    adapt = tmp / "embed/test_noise_snr5/embedding.scp"
+    run("seed.bin.score", "--trials", tmp / "data/test/trials", "--enroll-scp", tmp / "embed/test/embedding.scp",
+        "--test-scp", adapt, "--backend", "cosine", "--mean-scp", adapt, "--norm", "asnorm", "--cohort-scp", adapt,
+        "--top-k", "3", "--out", tmp / "ref.scores")
+    ours = tmp / "results/scores/main/domain_centering/cosine_asnorm/noise_snr5.scores"
+    np.testing.assert_allclose([float(x.split()[2]) for x in ours.read_text().splitlines()],
+                               [float(x.split()[2]) for x in (tmp / "ref.scores").read_text().splitlines()], atol=1e-5)
     for system, embed in (("domain_centering", tmp / "embed"), ("seed_domain_centered_seed1", tmp / "enh/seed0")):
         run("seed.bin.score", "--trials", tmp / "data/test/trials",
             "--enroll-scp", (tmp / "embed" if system == "domain_centering" else tmp / "enh/seed1") / "test/embedding.scp",

@@ -166,8 +166,7 @@ def test_missing_keys_and_bad_usage_are_clear_errors(sets, tmp_path):
     assert not (tmp_path / "plda" / "config.yaml").exists()
 
     for args, msg in [(["--backend", "plda"], "--plda-dir"),
-                      (["--backend", "cosine", "--norm", "asnorm"], "--cohort-scp"),
-                      (["--backend", "plda", "--plda-dir", "x", "--mean-scp", "m"], "--mean-scp")]:
+                      (["--backend", "cosine", "--norm", "asnorm"], "--cohort-scp")]:
         r = run("score", "--trials", sets / "trials", "--enroll-scp", sets / "test.scp", "--test-scp",
                 sets / "test.scp", "--out", tmp_path / "o", *args, ok=False)
         assert r.returncode == 2 and msg in r.stderr

@@ -11,6 +11,7 @@ in Kaldi text form, for Kaldi's ``ivector-plda-scoring`` after the same preproce
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -82,6 +83,17 @@ class PldaBackend:
                 "plda_dim": int(plda.dim), "em_iterations": int(n_iter), "init": init,
                 "log_likelihood": [float(v) for v in plda.log_likelihood]}
         return cls(plda, mean, lda, length_norm, plda_length_norm, info)
+
+    def with_center(self, mean: np.ndarray) -> "PldaBackend":
+        """This back-end with another centring mean (the target domain's unlabelled mean instead of the
+        training one: mean adaptation; the LDA, PLDA and the rest stay as trained)."""
+        mean = np.asarray(mean, dtype=np.float64)
+        if self.center is None:
+            raise ValueError("this PLDA back-end has no centring stage (a Kaldi PLDA, or trained without "
+                             "centring): it cannot take another mean")
+        if mean.shape != self.center.shape:
+            raise ValueError(f"the mean has dimension {mean.shape[-1]}; this PLDA back-end takes {self.input_dim}")
+        return dataclasses.replace(self, center=mean)
 
     # ------------------------------------------------------------------ transforms
     def preprocess(self, x: np.ndarray) -> np.ndarray:

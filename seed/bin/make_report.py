@@ -164,24 +164,33 @@ def main(argv=None):
 
 
 def report_systems(recipe, args):
-    """baseline, centering, then each SEED system (and its centred twin) per eval seed."""
+    """baseline, the controls, then each SEED system and its centred twins per eval seed. The domain rows
+    take the adaptation set's mean (cosine; PLDA's centring mean) and, when the adaptation set is held
+    out (not the test set itself), its utterances as the AS-norm cohort: a transductive cohort would hold
+    every trial's own utterances, so there the training cohort stays."""
     base = System("baseline", Path(recipe.embed_dir), Path(recipe.baseline_backend_dir))
     systems = [base]
     domain = recipe.domain_set
+
+    def domain_cohort(folder):
+        return None if recipe.transductive else Path(folder) / domain / "embedding.scp"
     if not args.no_centering:
         systems.append(System("centering", base.embed_dir, base.backend_dir, centering=True))
         systems.append(System("domain_centering", base.embed_dir, base.backend_dir, centering=True,
-                              centering_scp=base.embed_dir / domain / "embedding.scp"))
+                              centering_scp=base.embed_dir / domain / "embedding.scp",
+                              cohort_scp=domain_cohort(base.embed_dir)))
     for s in recipe.systems:
-        variants = [("", False, None)]
+        variants = [("", False, None, None)]
         if not args.no_seed_centering:
             # the domain mean: the adaptation set enhanced by this system with the first eval seed, as the
             # training-corpus mean uses the first seed's enhanced training crops (stage 5)
-            variants += [("_centered", True, None),
-                         ("_domain_centered", True, s.seed_dir(recipe.first_seed) / domain / "embedding.scp")]
-        for suffix, centering, mean_scp in variants:
+            first = s.seed_dir(recipe.first_seed)
+            variants += [("_centered", True, None, None),
+                         ("_domain_centered", True, first / domain / "embedding.scp", domain_cohort(first))]
+        for suffix, centering, mean_scp, cohort_scp in variants:
             systems += [System(s.name + suffix, s.seed_dir(seed), Path(s.backend_dir), eval_seed=seed,
-                               centering=centering, centering_scp=mean_scp) for seed in recipe.eval_seeds]
+                               centering=centering, centering_scp=mean_scp, cohort_scp=cohort_scp)
+                        for seed in recipe.eval_seeds]
     return systems
 
 
@@ -368,7 +377,10 @@ def header_lines(args, argv, recipe, trials, env, seed_cfg, extractor=None, list
                 "labels; pass --adapt-set for held-out target-domain audio)" if recipe.transductive else
                 f"here `{recipe.domain_set}` (--adapt-set)")
              + "; `+ domain centering` subtracts the mean of the same set enhanced by that system (first eval "
-             "seed). A SEED gain counts only over the BEST free control (the summary's 'vs best free control'). "
+             "seed). The domain rows' PLDA takes that mean as its centring mean; their AS-norm cohort is "
+             + ("the training cohort (a transductive cohort would hold the trials' own utterances)"
+                if recipe.transductive else f"the utterances of `{recipe.domain_set}`")
+             + ". A SEED gain counts only over the BEST free control (the summary's 'vs best free control'). "
              "Relative changes are (system − reference) / reference on EER.",
              f"Produced by: `python -m seed.bin.make_report {' '.join(shlex.quote(a) for a in argv)}`",
              f"Environment: Python {env['python']}, torch {env['packages'].get('torch')}, "

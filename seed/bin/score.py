@@ -29,7 +29,9 @@ def build_parser():
     p.add_argument("--plda-dir", help="PLDA folder from seed.bin.train_plda, or a Kaldi text PLDA file "
                                       "(ivector-copy-plda --binary=false); required with --backend plda")
     p.add_argument("--mean-scp",
-                   help="cosine only: subtract the mean of these embeddings (e.g. the training set) first")
+                   help="cosine: subtract the mean of these embeddings (e.g. the training set) first; plda: use "
+                        "it as the back-end's centring mean instead of the training mean (mean adaptation to a "
+                        "target domain's unlabelled embeddings)")
     p.add_argument("--norm", choices=("none", "snorm", "asnorm"), default="none",
                    help="score normalisation against --cohort-scp (default none)")
     p.add_argument("--cohort-scp", help="cohort embeddings for --norm (typically training-speaker means)")
@@ -78,8 +80,6 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.backend == "plda" and not args.plda_dir:
         p.error("--backend plda needs --plda-dir")
-    if args.backend == "plda" and args.mean_scp:
-        p.error("--mean-scp is for the cosine back-end; the PLDA back-end centres with its own training mean")
     if args.norm != "none" and not args.cohort_scp:
         p.error(f"--norm {args.norm} needs --cohort-scp")
     if args.top_k < 1:
@@ -98,16 +98,17 @@ def main(argv=None):
         trials = read_trials(args.trials)
         enroll, test = _load_sets(args, trials)
         cohort = EmbeddingSet.from_scp(args.cohort_scp) if args.norm != "none" else None
-        mean_set = EmbeddingSet.from_scp(args.mean_scp) if args.mean_scp and args.backend != "plda" else None
+        mean_set = EmbeddingSet.from_scp(args.mean_scp) if args.mean_scp else None
         for other in (test, cohort, mean_set):   # a numpy matmul message would name neither file
             if other is not None and other.dim != enroll.dim:
                 raise SeedDataError(other.source, f"embeddings have dimension {other.dim}, but the enrolment "
                                                   f"set {enroll.source} has {enroll.dim}")
         norm_options = {"cohort": cohort, "top_k": args.top_k, "std_ddof": args.std_ddof}
+        mean = mean_embedding(mean_set) if mean_set is not None else None
         if args.backend == "plda":
-            scorer = TrialScorer.plda(PldaBackend.load(args.plda_dir), **norm_options)
+            plda = PldaBackend.load(args.plda_dir)
+            scorer = TrialScorer.plda(plda if mean is None else plda.with_center(mean), **norm_options)
         else:
-            mean = mean_embedding(mean_set) if mean_set is not None else None
             scorer = TrialScorer.cosine(enroll.is_multicrop or test.is_multicrop, mean, args.crop_score,
                                         **norm_options)
         scores = scorer.score(trials, enroll, test, args.norm)

@@ -3,10 +3,13 @@
 Systems:
 - `baseline`: the extractor's embeddings, scored as they are;
 - `centering`: cosine after subtracting the mean of SEED's clean training crops (a free,
-  unsupervised control; PLDA centres by itself, so it has cosine rows only);
+  unsupervised control; PLDA centres with that mean already, so it has cosine rows only);
+- `domain_centering`: the mean of the adaptation set instead: cosine after subtracting it, and PLDA
+  with it as the centring mean (`PldaBackend.with_center`: mean adaptation, the rest as trained);
 - `seed` and every other SEED system of the systems file: enhanced embeddings (enrolment and test
   alike), one run per eval seed, plus `<name>_centered` (cosine after subtracting the mean of the
-  enhanced clean training crops);
+  enhanced clean training crops) and `<name>_domain_centered` (the adaptation set's mean after the
+  same enhancement; cosine and PLDA);
 - `EnhancedSystem`: SEED with other enhancement options, enhanced in memory exactly as stage 4 does
   (the whole set's scp in file order, so the same (model, seed, set) draws the same noise) — the
   strength sweep.
@@ -47,6 +50,12 @@ class System:
     eval_seed: int = None  # for stochastic systems
     centering: bool = False
     centering_scp: Path = None  # the centering set (default: backend_dir/centering.scp)
+    cohort_scp: Path = None     # the AS-norm cohort (default: backend_dir/cohort.scp)
+
+    @property
+    def domain(self) -> bool:
+        """A domain mean (not the training one): PLDA rows too, with it as PLDA's centring mean."""
+        return self.centering and self.centering_scp is not None
 
     def embeddings(self, name, keys) -> EmbeddingSet:
         return EmbeddingSet.from_scp(_scp(self.embed_dir, name), keys=keys)
@@ -59,7 +68,7 @@ class System:
         return PldaBackend.load(Path(self.backend_dir) / "plda")
 
     def cohort(self) -> EmbeddingSet:
-        return EmbeddingSet.from_scp(Path(self.backend_dir) / "cohort.scp")
+        return EmbeddingSet.from_scp(self.cohort_scp or Path(self.backend_dir) / "cohort.scp")
 
 
 class EnhancedSystem(System):
@@ -74,6 +83,8 @@ class EnhancedSystem(System):
         self.model, self.first_seed, self.centering_scp = model, first_seed, Path(centering_scp)
         self.centering_keys = list(centering_keys)
         self.cache = {} if cache is None else cache   # shared by the plain and the centred twin
+
+    domain = False                                     # cosine rows only
 
     def _enhanced(self, scp, seed):
         key = (str(scp), seed)
@@ -100,7 +111,9 @@ def make_scorer(system, backend, multicrop, norms, top_k=None):
     """The TrialScorer of one (system, backend); the cohort is loaded only when a norm needs it."""
     cohort = system.cohort() if any(n != "none" for n in norms) else None
     if backend == "plda":
-        return TrialScorer.plda(system.plda(), cohort=cohort, top_k=top_k)
+        plda = system.plda()
+        return TrialScorer.plda(plda.with_center(system.centering_mean()) if system.centering else plda,
+                                cohort=cohort, top_k=top_k)
     mean = system.centering_mean() if system.centering else None
     return TrialScorer.cosine(multicrop, mean, cohort=cohort, top_k=top_k)
 
@@ -119,7 +132,7 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
     tag = system.name if system.eval_seed is None else f"{system.name}_seed{system.eval_seed}"
     mismatched = [c for c in conditions if c != CLEAN]
     for backend in backends:
-        if system.centering and backend != "cosine":
+        if system.centering and backend != "cosine" and not system.domain:
             continue
         scorer = make_scorer(system, backend, multicrop, norms, top_k)
         pooled = {norm: [] for norm in norms}

@@ -7,12 +7,14 @@ from pathlib import Path
 
 
 def expected_combos(a):
-    """Every (system, backend, norm) a report must have: the centering controls and the centred SEED rows
-    (training-corpus or domain mean) are cosine only (PLDA centres by itself)."""
+    """Every (system, backend, norm) a report must have: the training-corpus centering control and the
+    training-centred SEED rows are cosine only (PLDA centres with that mean already); the domain ones
+    (domain centering, X + domain centering) have PLDA rows too, with the domain mean as PLDA's."""
     for s in a.systems.split():
+        training_centred = s == "centering" or (s.endswith("_centered") and not s.endswith("_domain_centered"))
         for b in a.backends.split():
             for n in a.norms.split():
-                if not ((s in ("centering", "domain_centering") or s.endswith("_centered")) and b != "cosine"):
+                if not (training_centred and b != "cosine"):
                     yield s, b, n
 
 
