@@ -132,6 +132,68 @@ def test_finished_run_continues_when_epochs_are_raised_and_refuses_a_changed_con
               tmp_path / "x", CPU)
 
 
+def test_fine_tuning_starts_from_the_source_and_records_it(synth, tmp_path, capsys):
+    """--init (issue 15 part 2): the source's weights instead of the seeded init; same steps and data
+    order as from scratch; a resume refuses another source; an incompatible source is refused."""
+    from seed.bin import train_seed
+    scp, pairs = synth
+    source = train(debug_config("train.max_steps=40", "train.seed=7"), scp, pairs, tmp_path / "source", CPU)
+    cfg = debug_config("train.max_steps=5")
+    scratch = train(cfg, scp, pairs, tmp_path / "scratch", CPU)
+    tuned = train(cfg, scp, pairs, tmp_path / "tuned", CPU, init=tmp_path / "source")
+    ckpt = load_checkpoint(tmp_path / "tuned" / "last.pt")
+    assert ckpt["init"]["path"] == str(tmp_path / "source")
+    assert ckpt["init"]["step"] == load_checkpoint(tmp_path / "source" / "best.pt")["step"]
+    assert load_checkpoint(tmp_path / "scratch" / "last.pt")["init"] is None
+    # it moved on from the source's weights, not from the random init the scratch run used
+    src = load_checkpoint(tmp_path / "source" / "best.pt")["model"]
+    dist = lambda a, b: sum(float((a[k] - b[k]).abs().sum()) for k in a)   # noqa: E731
+    assert dist(ckpt["model"], src) < dist(load_checkpoint(tmp_path / "scratch" / "last.pt")["model"], src)
+    assert tuned.step == scratch.step == 5 and source.step > 5
+    # a finished fine-tuning run resumes ("nothing to do"); another source, or none, is refused
+    assert train(cfg, scp, pairs, tmp_path / "tuned", CPU, init=tmp_path / "source").step == 5
+    with pytest.raises(ValueError, match="was fine-tuned from .*this run is trained from scratch"):
+        train(cfg, scp, pairs, tmp_path / "tuned", CPU)
+    with pytest.raises(ValueError, match="was trained from scratch, this run is fine-tuned from"):
+        train(cfg, scp, pairs, tmp_path / "scratch", CPU, init=tmp_path / "source")
+    # the command line: a source with another network is one line naming the key
+    rc = train_seed.main(["--config", "seed_debug", "--set", "model.num_blocks=2", "--set", "train.max_steps=2",
+                          "--embeddings", str(scp), "--pairs", str(pairs), "--out-dir", str(tmp_path / "bad"),
+                          "--init", str(tmp_path / "source"), "--device", "cpu"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1 and "key 'model.num_blocks': the source model has" in err[-1]
+
+
+def test_speaker_fraction_trains_on_a_nested_share_of_the_speakers(synth, tmp_path):
+    """train.speaker_fraction (issue 15 part 5, data scale): only the pairs of round(f·S) speakers, in
+    a fixed hash order of their names, so a quarter lies inside the half; without utt2spk: refused."""
+    import shutil
+    from seed.diffusion.pairs import speaker_share
+    from seed.diffusion.training import load_training_data
+    scp, pairs = synth
+    folder = tmp_path / "pairs_dir"
+    folder.mkdir()
+    shutil.copy(pairs, folder / "pairs")
+    keys = [line.split()[0] for line in scp.read_text().splitlines()]
+    (folder / "utt2spk").write_text("".join(f"{k} {k.split('-')[0]}\n" for k in keys))
+    n_all = load_training_data(scp, folder / "pairs", "sqrt_dim", "cpu").num_pairs
+    utt2spk = {k: k.split("-")[0] for k in keys}
+    n_spk = len(set(utt2spk.values()))
+    quarter, half = speaker_share(utt2spk, 0.25), speaker_share(utt2spk, 0.5)
+    assert quarter < half and len(half) == round(n_spk / 2) and speaker_share(utt2spk, 1e-9) != set()
+    data = load_training_data(scp, folder / "pairs", "sqrt_dim", "cpu", speaker_fraction=0.5)
+    assert data.num_speakers == len(half) and 0 < data.num_pairs < n_all
+    trainer = train(debug_config("train.max_steps=2", "train.speaker_fraction=0.5", "train.batch_size=16"),
+                    scp, folder / "pairs", tmp_path / "half", CPU)
+    assert load_checkpoint(tmp_path / "half" / "last.pt")["data"]["num_speakers"] == len(half)
+    assert trainer.data.num_pairs == data.num_pairs
+    with pytest.raises(ValueError, match="speaker_fraction < 1 needs the speakers"):
+        train(debug_config("train.max_steps=2", "train.speaker_fraction=0.5"), scp, pairs, tmp_path / "x", CPU)
+    from seed.diffusion.config import ConfigError
+    with pytest.raises(ConfigError, match="train.speaker_fraction"):
+        debug_config("train.speaker_fraction=0")
+
+
 def test_resume_refuses_other_embedding_values_or_dimension_with_one_line(synth, tmp_path, capsys):
     """Same keys and pairs but other values (e.g. re-extracted embeddings) must not resume, nor report
     "nothing to do" on a finished run; another dimension is one line too, not a state_dict dump."""

@@ -123,7 +123,7 @@ def test_editing_enhance_strength_in_the_conf_takes_effect_from_stage_4_without_
         assert {s["name"]: s["enhance"]["strength"] for s in res["systems"]} == {"seed": 0.6, "official": 1.0}
         meta = (recipe / "exp" / "enhanced" / SEED_TAG / "seed0" / "test" / "meta.yaml").read_text()
         assert "strength: 0.6" in meta
-        assert "`seed` (main) strength 0.6" in (recipe / "exp/results" / SEED_TAG / "RESULTS.md").read_text()
+        assert "`seed` (main: in-domain: trained on this recipe's train_pairs) strength 0.6" in (recipe / "exp/results" / SEED_TAG / "RESULTS.md").read_text()
         assert (best.read_bytes(), best.stat().st_mtime_ns) == before
         # a training setting is not an enhancement knob: stage 4 refuses a model trained otherwise
         conf.write_text(old + "train:\n  max_steps: 7\n")
@@ -269,3 +269,26 @@ def test_adapt_set_gives_the_domain_centering_controls_their_mean(recipe):
     assert any(s.get("best_control") in ("centering", "domain_centering") for s in res["summary"])
     r = seed_sh(recipe, "--stage", "4")                                 # back to the default
     assert r.returncode == 0 and "TRANSDUCTIVE" in (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
+
+
+def test_adapted_models_are_fine_tuned_at_stage_3_and_reported(recipe):
+    """--adapted-models (issue 15 part 2): stage 3 fine-tunes each source on this recipe's pairs (same conf,
+    same steps as the own model, which resumes as finished), stages 4-6 score it as its own system with
+    its twins, in the sweep and in the dev/test choice, and RESULTS.md names its source."""
+    source = "exp/seed/" + SEED_TAG                 # any SEED model of the same dimension
+    r = seed_sh(recipe, "--stage", "3", "--adapted-models", f"tuned={source}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    from seed.diffusion.checkpoint import load_checkpoint
+    tuned = load_checkpoint(recipe / "exp/seed" / f"{SEED_TAG}_adapted_tuned" / "best.pt")
+    own = load_checkpoint(recipe / source / "last.pt")
+    assert tuned["init"]["path"] == source and own["init"] is None and tuned["step"] <= own["step"]
+    systems = json.loads((recipe / "exp" / "systems" / f"{SEED_TAG}.json").read_text())
+    assert {s["name"]: s["kind"] for s in systems["systems"]}["tuned"] == "adapted"
+    res = results(recipe)
+    for system in ("tuned", "tuned_centered", "tuned_domain_centered"):
+        assert row(res, system)["eer"] >= 0
+    assert "tuned" in res["dev_test"]["chosen"] and any(r["model"] == "tuned" for r in res["sweep"]["summary"])
+    md = (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
+    assert f"`tuned` (adapted: ADAPTED: {source} fine-tuned on this recipe's train_pairs, no labels)" in md
+    r = seed_sh(recipe, "--stage", "4")                                 # back to the module's state
+    assert r.returncode == 0, r.stderr[-3000:]

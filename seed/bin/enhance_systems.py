@@ -38,6 +38,9 @@ def build_parser():
     p.add_argument("--labelled-set", default="", help="PLDA/cohort set (empty: the pairs set, its speaker labels)")
     p.add_argument("--enhance-variants", default="", help="'NAME:opt=val,opt=val ...' (same model, other options)")
     p.add_argument("--ood-models", default="", help="'NAME=EXP_DIR ...' (models trained on other corpora)")
+    p.add_argument("--adapted-models", default="",
+                   help="'NAME=EXP_DIR ...': models fine-tuned at stage 3 on this recipe's pairs from another "
+                        "corpus's model (train_seed --init), enhanced with this recipe's options")
     p.add_argument("--test-list-name", default="", help="name of the test set's list in the report (default: the set)")
     p.add_argument("--eval-lists", default="",
                    help="'NAME=SET[:TRIALS_FILE] ...': more clean trial lists (file in data/SET, default trials)")
@@ -65,7 +68,8 @@ def main(argv=None):
         conditions = [CLEAN] + [c for c in conditions if c != CLEAN]
         cfg, systems = resolve_systems(args.config, args.model, args.enhanced_dir, args.backend_dir,
                                        args.enhance_variants.split(), args.ood_models.split(),
-                                       Path(args.ood_root) / "enhanced", Path(args.ood_root) / "backend")
+                                       Path(args.ood_root) / "enhanced", Path(args.ood_root) / "backend",
+                                       args.adapted_models.split())
         labelled = args.labelled_set or args.pairs_set
         recipe = RecipeSystems(systems=systems, eval_seeds=list(args.eval_seeds), embed_dir=args.embed_dir,
                                baseline_backend_dir=args.baseline_backend_dir, test_set=args.test_set,

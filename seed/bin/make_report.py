@@ -247,10 +247,35 @@ def run_sweep(recipe, trials, main_rows, args, store=None):
             "norm": SWEEP_NORM, "rows": agg, "per_seed_rows": rows, "summary": summary}
 
 
+def provenance(recipe, system):
+    """Where a SEED system's model comes from, as RESULTS.md says it."""
+    if system.kind in ("main", "variant"):
+        return f"in-domain: trained on this recipe's {recipe.pairs_set}"
+    if system.kind == "adapted":
+        from seed.diffusion.checkpoint import load_checkpoint
+        init = load_checkpoint(Path(system.model) / "best.pt").get("init") or {}
+        return (f"ADAPTED: {shown_path(init.get('path', '?'))} fine-tuned on this recipe's {recipe.pairs_set}, "
+                "no labels")
+    return f"OUT-OF-DOMAIN: {shown_path(system.model)}"
+
+
+def training_speakers_note(recipe):
+    """Whether this recipe's SEED training audio (the own and the adapted models') holds trial speakers:
+    speaker-disjoint = domain-adapted, overlapping = enrolment-adapted (issue 15)."""
+    data_dir = Path(recipe.pairs_file).parent.parent
+    files = [data_dir / recipe.pairs_set / "utt2spk", data_dir / recipe.test_set / "utt2spk"]
+    if not all(f.is_file() for f in files):
+        return ""
+    shared = set(read_kv(files[0]).values()) & set(read_kv(files[1]).values())
+    return (f" This recipe's SEED training audio shares {len(shared)} speaker(s) with the trials: its own and "
+            "adapted models are ENROLMENT-ADAPTED (they have heard the trial speakers, unlabelled)." if shared else
+            " This recipe's SEED training audio is speaker-disjoint from the trials: its own and adapted models "
+            "are domain-adapted, not enrolment-adapted.")
+
+
 def sweep_section(recipe, sweep):
-    notes = {s.name: (f"`{s.name}` (in-domain: trained on this recipe's {recipe.pairs_set})" if s.kind == "main"
-                      else f"`{s.name}` (OUT-OF-DOMAIN: {shown_path(s.model)})") for s in recipe.systems}
-    return ("\n## Enhancement strength sweep: in-domain and out-of-domain models\n\n"
+    notes = {s.name: f"`{s.name}` ({provenance(recipe, s)})" for s in recipe.systems}
+    return ("\n## Enhancement strength sweep: in-domain, out-of-domain and adapted models\n\n"
             "Cosine EER %, no score normalisation, output = s·SEED(e) + (1−s)·e; centering 'training corpus': after "
             "subtracting the mean of this corpus's clean training crops enhanced by the same model (first eval seed), "
             "'domain': the mean of the adaptation set enhanced likewise, as the main tables do. "
@@ -263,6 +288,8 @@ def sweep_section(recipe, sweep):
 def shown_path(path):
     """A model path as RESULTS.md shows it: relative to the recipe folder (the working directory) when
     it lies in this checkout, so that the report is the same file in a checkout at any path."""
+    if not Path(path).is_absolute():              # as given (relative to the recipe folder)
+        return str(path)
     path = Path(path).resolve()
     if path.is_relative_to(REPO_ROOT):
         return os.path.relpath(path)
@@ -389,8 +416,9 @@ def header_lines(args, argv, recipe, trials, env, seed_cfg, extractor=None, list
         lines.append(f"SEED config: `{seed_cfg.get('name', '?')}` — train {json.dumps(seed_cfg.get('train', {}))}.")
     lines.append("SEED systems (enhancement settings used at stage 4, from the recipe conf `"
                  f"{recipe.config}` and the variants): "
-                 + "; ".join(f"`{s.name}` ({s.kind}{'' if s.kind != 'ood' else ': ' + shown_path(s.model)}) strength "
-                             f"{s.enhance['strength']:g}, t* {s.enhance['t']}" for s in recipe.systems) + ".")
+                 + "; ".join(f"`{s.name}` ({s.kind}: {provenance(recipe, s)}) strength "
+                             f"{s.enhance['strength']:g}, t* {s.enhance['t']}" for s in recipe.systems) + "."
+                 + training_speakers_note(recipe))
     return lines
 
 

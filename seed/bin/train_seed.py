@@ -15,6 +15,10 @@ Writes OUT_DIR/config.yaml (resolved config), train.log (loss, pairs/s, dev EER 
 last.pt (everything needed to resume) and best.pt (lowest dev EER, or lowest epoch training loss
 without a dev set). Rerunning with OUT_DIR/last.pt present resumes bit-identically; raising
 train.epochs / train.max_steps continues a finished run.
+
+`--init SOURCE_EXP_DIR` fine-tunes a source model (its best.pt) instead of starting from a random
+init: label-free adaptation of a model trained on another corpus to this corpus's pairs
+(seed.diffusion.training).
 """
 import argparse
 import logging
@@ -30,6 +34,9 @@ def build_parser():
                    help="embedding.scp holding every key named in --pairs (clean and augmented crops)")
     p.add_argument("--pairs", required=True, help="pairs file: '<input_key> <target_key>' per line")
     p.add_argument("--out-dir", required=True, help="experiment folder (created; resumed when it has last.pt)")
+    p.add_argument("--init", metavar="SOURCE",
+                   help="fine-tune this model (an experiment folder's best.pt, or a checkpoint file) instead of "
+                        "starting from a random init; same network and schedule required")
     p.add_argument("--valid-trials", help="Kaldi trial list of a dev set: dev EER after enhancement each epoch")
     p.add_argument("--valid-scp", help="embedding.scp of the dev set (required with --valid-trials)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
@@ -86,7 +93,7 @@ def main(argv=None):
             validator = TrialValidator(trials, load_embedding_dict(args.valid_scp), compute_eer,
                                        source=args.valid_scp)
         train(cfg, args.embeddings, args.pairs, out_dir, info, validator=validator,
-              overwrite=args.overwrite)
+              overwrite=args.overwrite, init=args.init)
     except (ConfigError, SeedDataError, ValueError, FileNotFoundError, RuntimeError) as e:
         print(f"train_seed: {e}", file=sys.stderr)
         return 1

@@ -39,6 +39,8 @@ DEFAULTS: dict = {
         "adam_betas": [0.9, 0.999],
         "grad_clip": None,          # max L2 norm, None = off (official 9999, effectively off)
         "seed": 0,                  # model init, shuffling, timesteps and noise
+        "speaker_fraction": 1.0,    # share of the pairs' speakers SEED trains on (data-scale studies; nested:
+                                    # a smaller share is a subset of a larger one); < 1 reads utt2spk beside pairs
         "log_interval": 100,        # steps between train.log lines
         "save_interval": 1000,      # steps between last.pt refreshes (and at the end); 0 = every epoch end
     },
@@ -178,6 +180,8 @@ def validate_config(cfg: dict, source: str = "<config>") -> None:
     for key in ("epochs", "max_steps"):
         if t[key] is not None and (not isinstance(t[key], int) or t[key] < 1):
             raise ConfigError(f"{source}: key 'train.{key}': must be an integer >= 1, got {t[key]!r}")
+    if not 0.0 < t["speaker_fraction"] <= 1.0:
+        raise ConfigError(f"{source}: key 'train.speaker_fraction': must be in (0, 1], got {t['speaker_fraction']}")
     if t["save_interval"] < 0:
         raise ConfigError(f"{source}: key 'train.save_interval': must be >= 0, got {t['save_interval']}")
     if len(t["adam_betas"]) != 2:

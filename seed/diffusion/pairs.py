@@ -8,8 +8,17 @@ import numpy as np
 from seed.data import SeedDataError
 
 
-def read_pairs(path, key_to_index: dict) -> tuple[np.ndarray, np.ndarray, str]:
+def speaker_share(utt2spk: dict, fraction: float) -> set:
+    """The first round(fraction · S) speakers (at least 1) in a fixed hash order of their names: nested
+    shares (a quarter is inside the half), independent of the corpus's order and of train.seed."""
+    from seed.data import derive_seed
+    speakers = sorted(set(utt2spk.values()), key=lambda s: (derive_seed(0, "speaker share", s), s))
+    return set(speakers[:max(1, int(round(fraction * len(speakers))))])
+
+
+def read_pairs(path, key_to_index: dict, keep=None) -> tuple[np.ndarray, np.ndarray, str]:
     """(input rows, target rows, sha256 of the file) for a pairs file; every key must be known.
+    `keep(target_key)`: only the pairs it accepts (the sha256 is of the whole file).
 
     Batches are then built by gathering rows with these arrays, never item by item in Python.
     """
@@ -28,9 +37,11 @@ def read_pairs(path, key_to_index: dict) -> tuple[np.ndarray, np.ndarray, str]:
             for key in fields:
                 if key not in key_to_index:
                     raise SeedDataError(path, "not in the embeddings scp", line=lineno, key=key)
+            if keep is not None and not keep(fields[1]):
+                continue
             inputs.append(key_to_index[fields[0]])
             targets.append(key_to_index[fields[1]])
     if not inputs:
-        raise SeedDataError(path, "no pairs")
+        raise SeedDataError(path, "no pairs" + ("" if keep is None else " of the kept speakers"))
     return (np.asarray(inputs, dtype=np.int64), np.asarray(targets, dtype=np.int64),
             digest.hexdigest())

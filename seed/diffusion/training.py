@@ -10,6 +10,14 @@ Design for speed and exact reproducibility:
 A checkpoint records what it was trained on by content: the pairs file's hash and a sha256 of the
 embedding values (keys and float32 rows in key order), so resuming on other values under the same
 keys is refused instead of silently continuing (or reporting "nothing to do") on data it never saw.
+
+Fine-tuning (`init`): the network starts from another experiment's `best.pt` (a source model, e.g.
+trained on another corpus) instead of the seeded random init; everything else — optimiser (fresh),
+steps, data order, noise — is as for a run from scratch, so a fine-tuned model and one trained
+from scratch on the same pairs cost the same steps and differ only in where they start. The source
+must define the same function: same embedding dimension, `model.num_blocks`, `diffusion` section
+and `train.train_scale`. The checkpoint records the source (path, sha256, step) and a resume
+refuses another source (or none): the source is known by its sha256, the path is as given.
 """
 from __future__ import annotations
 
@@ -30,10 +38,14 @@ from seed.diffusion.config import save_config
 from seed.diffusion.distributed import DistInfo, all_reduce_mean, barrier
 from seed.diffusion.enhance import EnhanceOptions, Enhancer, scale_to_sqrt_dim
 from seed.diffusion.model import RDMMLP, count_parameters
-from seed.diffusion.pairs import read_pairs
+from seed.diffusion.pairs import read_pairs, speaker_share
 from seed.diffusion.schedule import DDPMSchedule
 
 log = logging.getLogger("seed.diffusion.train")
+
+# What a fine-tuning source must share with the run's config (seed-method.md: the same function of y_t, t).
+INIT_MUST_MATCH = [("model", "num_blocks"), ("train", "train_scale")] + [
+    ("diffusion", k) for k in ("num_train_timesteps", "beta_schedule", "beta_start", "beta_end")]
 
 # Options that may change between a run and its resumption (they do not alter the steps taken).
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "max_steps"), ("train", "log_interval"),
@@ -53,6 +65,7 @@ class TrainingData:
     raw_norm_mean: float       # mean ‖e‖ of the extracted embeddings (seed-method.md §5 asks to log it)
     embeddings_sha256: str | None = None   # keys + raw float32 values in key order (embeddings_digest);
     #                                        None (built by hand) makes the checkpoint unresumable
+    num_speakers: int | None = None        # speakers trained on, with train.speaker_fraction < 1
 
     @property
     def dim(self) -> int:
@@ -71,15 +84,32 @@ def embeddings_digest(keys, matrix: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def load_training_data(embeddings_scp, pairs_path, train_scale: str, device) -> TrainingData:
-    """Load every embedding once, map the pairs file to index arrays, apply the training scale."""
-    from seed.data import load_embeddings
+def load_training_data(embeddings_scp, pairs_path, train_scale: str, device,
+                       speaker_fraction: float = 1.0) -> TrainingData:
+    """Load every embedding once, map the pairs file to index arrays, apply the training scale.
+    `speaker_fraction` < 1: only the pairs whose target's speaker is in that share (seed.diffusion.pairs;
+    speakers from the utt2spk beside the pairs file)."""
+    from seed.data import SeedDataError, load_embeddings, read_kv
     keys, matrix = load_embeddings(embeddings_scp)
     matrix = np.asarray(matrix, dtype=np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != len(keys):
         raise ValueError(f"{embeddings_scp}: expected one embedding vector per key, got shape "
                          f"{matrix.shape}")
-    inputs, targets, sha = read_pairs(pairs_path, {k: i for i, k in enumerate(keys)})
+    keep, n_speakers = None, None
+    if speaker_fraction < 1.0:
+        utt2spk_path = Path(pairs_path).parent / "utt2spk"
+        if not utt2spk_path.is_file():
+            raise ValueError(f"{utt2spk_path}: train.speaker_fraction < 1 needs the speakers of the pairs (utt2spk "
+                             "beside the pairs file)")
+        utt2spk = read_kv(utt2spk_path)
+        share = speaker_share(utt2spk, speaker_fraction)
+        n_speakers = len(share)
+
+        def keep(key):
+            if key not in utt2spk:
+                raise SeedDataError(utt2spk_path, "target key of the pairs has no speaker", key=key)
+            return utt2spk[key] in share
+    inputs, targets, sha = read_pairs(pairs_path, {k: i for i, k in enumerate(keys)}, keep)
     emb = torch.from_numpy(matrix)
     norms = emb.norm(dim=1)
     if (norms == 0).any() and train_scale == "sqrt_dim":
@@ -90,7 +120,8 @@ def load_training_data(embeddings_scp, pairs_path, train_scale: str, device) -> 
     return TrainingData(keys=list(keys), embeddings=emb.to(device),
                         inputs=torch.from_numpy(inputs).to(device),
                         targets=torch.from_numpy(targets).to(device), pairs_sha256=sha,
-                        embeddings_sha256=embeddings_digest(keys, matrix), raw_norm_mean=float(norms.mean()))
+                        embeddings_sha256=embeddings_digest(keys, matrix), raw_norm_mean=float(norms.mean()),
+                        num_speakers=n_speakers)
 
 
 def epoch_permutation(seed: int, epoch: int, n: int, device) -> torch.Tensor:
@@ -139,6 +170,7 @@ class Trainer:
                                            weight_decay=tc["weight_decay"],
                                            betas=tuple(tc["adam_betas"]))
         self.step = 0
+        self.init = None          # {"path", "sha256", "step"} of the fine-tuning source (None: from scratch)
         self.best = None          # {"metric", "value", "step", "epoch"}
         self.history = []         # one record per evaluation point
         self.acc = self._zero_acc()
@@ -152,16 +184,33 @@ class Trainer:
         payload = {"model": self.model.state_dict(), "dim": self.data.dim, "config": self.cfg,
                    "step": self.step, "epoch": self.step / self.steps_per_epoch,
                    "steps_per_epoch": self.steps_per_epoch, "finished": finished, "best": self.best,
-                   "num_parameters": count_parameters(self.model),
+                   "num_parameters": count_parameters(self.model), "init": self.init,
                    "data": {"num_pairs": self.data.num_pairs, "num_embeddings": len(self.data.keys),
                             "pairs_sha256": self.data.pairs_sha256,
                             "embeddings_sha256": self.data.embeddings_sha256,
-                            "raw_norm_mean": self.data.raw_norm_mean, **self.inputs_desc}}
+                            "raw_norm_mean": self.data.raw_norm_mean, "num_speakers": self.data.num_speakers,
+                            **self.inputs_desc}}
         if full:
             payload.update(
                 optimizer=self.optimizer.state_dict(), history=self.history, rng=capture_rng_state(),
                 acc={k: (float(v) if torch.is_tensor(v) else v) for k, v in self.acc.items()})
         return payload
+
+    def init_from(self, source) -> None:
+        """Start from the weights of `source` (an experiment folder's best.pt, or a checkpoint file)."""
+        path = Path(source) / "best.pt" if Path(source).is_dir() else Path(source)
+        ckpt = load_checkpoint(path, map_location="cpu")
+        if ckpt.get("dim") != self.data.dim:
+            raise ValueError(f"{path}: the source model takes {ckpt.get('dim')}-dimensional embeddings, "
+                             f"{self.inputs_desc.get('embeddings', 'the embeddings')} has {self.data.dim}")
+        for section, key in INIT_MUST_MATCH:
+            theirs = ckpt["config"].get(section, {}).get(key)
+            if theirs != self.cfg[section][key]:
+                raise ValueError(f"{path}: key '{section}.{key}': the source model has {theirs!r}, the config "
+                                 f"{self.cfg[section][key]!r}: fine-tuning needs the same network and schedule")
+        self.model.load_state_dict(ckpt["model"])
+        self.init = {"path": str(source), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                     "step": ckpt.get("step")}
 
     def resume(self, path) -> None:
         """Continue from `last.pt`; refuses a checkpoint made with another config or other data."""
@@ -191,6 +240,10 @@ class Trainer:
                     if data.get("embeddings_sha256") is None else
                     f"was trained on other embedding values than {embeddings} (same keys, sha256 differs)")
             raise ValueError(f"{path}: {what}; use --overwrite to start again")
+        source = lambda x: "trained from scratch" if x is None else f"fine-tuned from {x['path']}"  # noqa: E731
+        if (ckpt.get("init") or {}).get("sha256") != (self.init or {}).get("sha256"):
+            raise ValueError(f"{path}: was {source(ckpt.get('init'))}, this run is {source(self.init)}; "
+                             "use --overwrite to start again")
         self.model.load_state_dict(ckpt["model"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
         self.step, self.best, self.history = ckpt["step"], ckpt["best"], ckpt["history"]
@@ -287,6 +340,9 @@ class Trainer:
                 self.save(finished=True)
             return
         if info.is_main:
+            if self.data.num_speakers is not None:
+                log.info("train.speaker_fraction %g: the pairs of %d speakers", self.cfg["train"]["speaker_fraction"],
+                         self.data.num_speakers)
             log.info("training %s: %d params, dim %d, %d pairs, %d embeddings (mean raw norm %.4f), "
                      "global batch %d over %d rank(s) on %s, %d steps/epoch, steps %d..%d",
                      self.cfg.get("name", "?"), count_parameters(self.model), self.data.dim,
@@ -339,13 +395,20 @@ class Trainer:
 
 
 def train(cfg: dict, embeddings_scp, pairs_path, out_dir, info: DistInfo,
-          validator: Callable | None = None, overwrite: bool = False) -> Trainer:
+          validator: Callable | None = None, overwrite: bool = False, init=None) -> Trainer:
     """Train (or resume) into `out_dir`: config.yaml, last.pt, best.pt; logging goes to the caller's
-    handlers (the command line adds out_dir/train.log)."""
+    handlers (the command line adds out_dir/train.log). `init`: fine-tune from this source model
+    (module docstring)."""
     out_dir = Path(out_dir)
-    data = load_training_data(embeddings_scp, pairs_path, cfg["train"]["train_scale"], info.device)
+    data = load_training_data(embeddings_scp, pairs_path, cfg["train"]["train_scale"], info.device,
+                              cfg["train"]["speaker_fraction"])
     trainer = Trainer(cfg, data, out_dir, info, validator,
                       inputs_desc={"embeddings": str(embeddings_scp), "pairs": str(pairs_path)})
+    if init is not None:
+        trainer.init_from(init)
+        if info.is_main:
+            log.info("fine-tuning from %s (sha256 %s, its step %s)", trainer.init["path"],
+                     trainer.init["sha256"][:12], trainer.init["step"])
     last = out_dir / "last.pt"
     if last.exists() and not overwrite:
         trainer.resume(last)

@@ -41,7 +41,7 @@ NOT_MODEL_DEFINING = {("train", "log_interval"), ("train", "save_interval")}
 @dataclasses.dataclass
 class SeedSystem:
     name: str
-    kind: str            # main | variant | ood
+    kind: str            # main | variant | ood | adapted (an OOD model fine-tuned here at stage 3)
     model: str           # experiment folder (best.pt inside) or checkpoint file
     enhance: dict        # complete enhancement options
     enhanced_dir: str    # enhanced embeddings: <enhanced_dir>/seed<S>/<set>/embedding.scp
@@ -146,11 +146,11 @@ def parse_variant(text: str):
     return name, options
 
 
-def parse_ood(text: str):
+def parse_ood(text: str, option: str = "--ood-models"):
     """`NAME=EXP_DIR` → (name, exp_dir)."""
     name, sep, model = text.partition("=")
     if not sep or not model or not NAME_RE.match(name) or name in RESERVED:
-        raise ValueError(f"--ood-models entry '{text}': expected NAME=EXP_DIR with NAME matching {NAME_RE.pattern}")
+        raise ValueError(f"{option} entry '{text}': expected NAME=EXP_DIR with NAME matching {NAME_RE.pattern}")
     return name, model
 
 
@@ -202,8 +202,9 @@ def check_model_matches_config(model_config: dict, cfg: dict, model: str, config
 
 
 def resolve_systems(config_path, model, enhanced_dir, backend_dir, variants=(), ood_models=(),
-                    ood_enhanced_root=None, ood_backend_root=None):
-    """The ordered list of SeedSystem: main, variants, OOD models."""
+                    ood_enhanced_root=None, ood_backend_root=None, adapted_models=()):
+    """The ordered list of SeedSystem: main, variants, OOD models, adapted models (`NAME=EXP_DIR`: a
+    model fine-tuned at stage 3 on this recipe's pairs from another corpus's model)."""
     cfg = load_config(config_path)
     main_opts = enhance_options(cfg, {}, str(config_path))
     systems = [SeedSystem("seed", "main", str(model), main_opts, str(enhanced_dir), str(backend_dir))]
@@ -222,4 +223,11 @@ def resolve_systems(config_path, model, enhanced_dir, backend_dir, variants=(), 
         seen.add(name)
         systems.append(SeedSystem(name, "ood", exp, main_opts, str(Path(ood_enhanced_root) / f"ood_{name}"),
                                   str(Path(ood_backend_root) / f"ood_{name}")))
+    for v in adapted_models:
+        name, exp = parse_ood(v, "--adapted-models")
+        if name in seen:
+            raise ValueError(f"--adapted-models: system name '{name}' given twice (or also a variant/OOD name)")
+        seen.add(name)
+        systems.append(SeedSystem(name, "adapted", exp, main_opts, f"{enhanced_dir}_adapted_{name}",
+                                  f"{backend_dir}_adapted_{name}"))
     return cfg, systems

@@ -6,8 +6,10 @@
 #   librispeech egs/librispeech/seed1 stages 0-6 on the shared real excerpts (../shared/data) with the CI
 #               configuration (conf/seed_ci.yaml, fewer crops), plus the mini model scored out of domain;
 #               then stages 2-6 again with the CAM++ extractor (stages 0-1 shared, 2-6 carry the system tag);
-#               then egs/mini/seed1 stages 4-6 again, also scoring the LibriSpeech-trained model out of
-#               domain (with the full strength sweep, which the demo itself shortens to 0.3 and 1.0);
+#               then egs/mini/seed1 stages 3-6 again, also scoring the LibriSpeech-trained model out of
+#               domain and that model fine-tuned on mini's training pairs (with the full strength sweep,
+#               which the demo itself shortens to 0.3 and 1.0); the LibriSpeech run likewise scores the
+#               mini model as it is and fine-tuned on LibriSpeech's pairs (--adapted-models);
 #   voxceleb    egs/voxceleb/seed1 stages 0-6 on the VoxCeleb-layout stand-in (local/make_standin.sh),
 #               with an ESPnet-SPK model loaded BY TAG from an offline hub cache (trained here on the
 #               stand-in's VoxCeleb2 dev after stage 0, packed as ESPnet publishes), per-crop test
@@ -45,10 +47,11 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
     local start; start=$(date +%s)
     cd "${libri}"
     rm -rf data_ci exp_ci
-    ./run.sh "${libri_ci[@]}" --ood-models "mini=${mini}/exp/seed/resemblyzer_seed"
+    ./run.sh "${libri_ci[@]}" --ood-models "mini=${mini}/exp/seed/resemblyzer_seed" \
+        --adapted-models "mini_adapted=${mini}/exp/seed/resemblyzer_seed"
     took "egs/librispeech stages 0-6" "${start}"
     check "${libri}/exp_ci/results/resemblyzer_seed_ci" "${libri_conditions}" \
-        "baseline centering domain_centering seed seed_centered seed_domain_centered official mini mini_centered mini_domain_centered"
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official mini mini_centered mini_domain_centered mini_adapted mini_adapted_centered mini_adapted_domain_centered"
 
     start=$(date +%s)
     ./run.sh "${libri_ci[@]}" --extractor campplus --stage 2      # the strong extractor on the same data
@@ -57,11 +60,11 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
 
     start=$(date +%s)
     cd "${mini}"
-    ./run.sh --stage 4 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/resemblyzer_seed_ci" \
-        --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
-    took "egs/mini stages 4-6 with the out-of-domain model" "${start}"
+    ./run.sh --stage 3 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/resemblyzer_seed_ci" \
+        --adapted-models "librispeech_adapted=${libri}/exp_ci/seed/resemblyzer_seed_ci" --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
+    took "egs/mini stages 3-6 with the out-of-domain model and its adaptation" "${start}"
     check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" \
-        "baseline centering domain_centering seed seed_centered seed_domain_centered official librispeech librispeech_centered librispeech_domain_centered"
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official librispeech librispeech_centered librispeech_domain_centered librispeech_adapted librispeech_adapted_centered librispeech_adapted_domain_centered"
 }
 
 part_voxceleb() {

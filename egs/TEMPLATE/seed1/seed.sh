@@ -60,6 +60,7 @@ seed_config=conf/seed.yaml   # SEED config: the ONE place a recipe sets SEED val
 eval_seeds="0 1 2"      # enhancement noise seeds; SEED rows are mean +- std over them
 enhance_variants="official:strength=1.0"  # more systems from the same model, other enhancement options: "NAME:opt=val,opt ..." (any enhance: key; a bare opt means true)
 ood_models=""           # SEED models trained on OTHER corpora, scored here (out-of-domain protocol): "NAME=EXP_DIR ..."
+adapted_models=""       # label-free adaptation: each SOURCE model (e.g. an OOD one) fine-tuned at stage 3 on this recipe's training pairs, same conf and steps as the own model, scored as NAME: "NAME=SOURCE_EXP_DIR ..."
 sweep_strengths="0.2 0.3 0.5 0.7 1.0"  # stage 6: cosine EER for each enhancement strength, this recipe's and the OOD models (empty: skip)
 # backend and report
 backends="cosine plda"  # scoring backends
@@ -110,6 +111,7 @@ gpu_step() {  # gpu_step LOG CMD...: one GPU through ${cuda_cmd} (output in LOG)
 }
 sets_of() { local s; for s in "$@"; do printf '%s ' "${data_dir}/${s}"; done; }
 eval_sets() { local x; for x in ${eval_lists}; do x=${x#*=}; echo "${x%%:*}"; done | sort -u; }
+adapted_dirs() { local x; for x in ${adapted_models}; do printf '%s ' "${x%%=*}=${seed_exp}_adapted_${x%%=*}"; done; }
 
 # ---- stages: one entry point each --------------------------------------------------------------
 stage_0() {  # data dirs + trials (the corpus's local/data.sh gets the set names), validated data, pools
@@ -148,16 +150,20 @@ stage_2() {  # embeddings of every set, one extractor load per job (test sets wi
         --out-dir "${all[@]/#/${embed}/}" --crops "${crops[@]}" whole ${plda_set:+whole} \
         --nj "${jobs[0]}" --cmd "${jobs[1]}" --device "${device}" --batch-size "${extract_batch_size}"
 }
-stage_3() {  # SEED on the training copies' (noisy, clean) embedding pairs; torchrun for >1 GPU or node
-    local args=(-m seed.bin.train_seed --config "${seed_config}" --embeddings "${embed}/${pairs_set}/embedding.scp"
-                --pairs "${data_dir}/${pairs_set}/pairs" --out-dir "${seed_exp}" --device "${device}")
-    if [ "${ngpu}" -gt 1 ] || [ "${num_nodes}" -gt 1 ]; then
-        ${cuda_cmd} --gpu "${ngpu}" "${seed_exp}/log/train.log" torchrun --nnodes "${num_nodes}" \
-            --node_rank "${node_rank}" --nproc_per_node "${ngpu}" --master_addr "${master_addr}" \
-            --master_port "${master_port}" "${args[@]}"
-    else
-        gpu_step "${seed_exp}/log/train.log" python "${args[@]}"
-    fi
+stage_3() {  # SEED on the training copies' (noisy, clean) pairs, then each --adapted-models source fine-tuned on them
+    local x name out
+    for x in "=" ${adapted_models}; do   # "=": the recipe's own model, from a random init
+        name=${x%%=*}; out="${seed_exp}${name:+_adapted_${name}}"
+        local args=(-m seed.bin.train_seed --config "${seed_config}" --embeddings "${embed}/${pairs_set}/embedding.scp"
+                    --pairs "${data_dir}/${pairs_set}/pairs" --out-dir "${out}" --device "${device}" ${name:+--init "${x#*=}"})
+        if [ "${ngpu}" -gt 1 ] || [ "${num_nodes}" -gt 1 ]; then   # torchrun for >1 GPU or node
+            ${cuda_cmd} --gpu "${ngpu}" "${out}/log/train.log" torchrun --nnodes "${num_nodes}" \
+                --node_rank "${node_rank}" --nproc_per_node "${ngpu}" --master_addr "${master_addr}" \
+                --master_port "${master_port}" "${args[@]}"
+        else
+            gpu_step "${out}/log/train.log" python "${args[@]}"
+        fi
+    done
 }
 stage_4() {  # resolve the SEED systems (conf's enhance:, variants, OOD models) and enhance every set
     # shellcheck disable=SC2086
@@ -166,6 +172,7 @@ stage_4() {  # resolve the SEED systems (conf's enhance:, variants, OOD models) 
         --baseline-backend-dir "${backend}/${extractor_tag}" --ood-root "${exp_dir}" --embed-dir "${embed}" \
         --data-dir "${data_dir}" --test-set "${test_set}" --conditions "${conditions}" --pairs-set "${pairs_set}" \
         --labelled-set "${plda_set}" --enhance-variants "${enhance_variants}" --ood-models "${ood_models}" \
+        --adapted-models "$(adapted_dirs)" \
         --test-list-name "${test_list_name}" --eval-lists "${eval_lists}" --adapt-set "${adapt_set}" \
         --eval-seeds ${eval_seeds} --device "${device}" --systems-out "${systems}"
 }
