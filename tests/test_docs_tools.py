@@ -55,6 +55,10 @@ def test_md_tables_cuts_sections_rows_and_baselines(tmp_path, capsys):
     assert md.main(["baselines", f"A={f}", f"B={f}", "--conditions", "clean pooled"]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == "| extractor | clean | all mismatched, pooled |" and rows[2] == "| A | 1.00 [1] | 9.00 [9] |"
+    assert md.main(["compare", f"¼={f}", f"all={f}", "--heading", "### Summary", "--match", "| plda |",
+                    "--name-header", "data"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["| data | system | backend | norm | x |", "|---|---|---|---|---|",
+                                                    "| ¼ | SEED | plda | none | 2 |", "| all | SEED | plda | none | 2 |"]
     # every missing piece is one line naming it
     for argv, message in ((["section", str(f), "### nope"], "no heading line '### nope'"),
                           (["baselines", f"A={f}", "--conditions", "babble"], "no row for condition 'babble'"),

@@ -100,6 +100,9 @@ def test_stages_4_to_6_give_every_system_and_a_sweep_that_reproduces_the_main_ta
     lines = table.read_text().splitlines()
     assert "**test vs best control: pooled**" in lines[0] and "**chosen**: " in lines[2]
     assert sum("**chosen**" in line for line in lines) == 1 and len(lines) in (2 + 6, 2 + 7)
+    assert summarise_sweeps.main([f"t={recipe / 'exp/results' / SEED_TAG / 'results.json'}", "--dev-test",
+                                  "--chosen-only", "--md", str(table)]) == 0
+    assert len(table.read_text().splitlines()) == 3
     md = (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
     assert "## Enhancement strength sweep" in md and "## Stage wall times" in md and "| 3 | SEED training | 4 s |" in md
     for n in (4, 5, 6):

@@ -10,6 +10,9 @@ reruns every such command and replaces the quoted block):
       next heading, or only its first N tables with the line above each
   tools/md_tables.py rows FILE HEADING --match TEXT
       the first table under HEADING: its header and the rows containing TEXT
+  tools/md_tables.py compare NAME=FILE ... --heading HEADING --match TEXT [--name-header H]
+      one table over several files: the first table's header under HEADING with a NAME column in
+      front, and from each FILE its first row containing TEXT
   tools/md_tables.py baselines NAME=FILE ... --conditions "clean noise_snr0 ..."
       one row per FILE: the `baseline` column of the EER table under
       '### cosine, score normalisation: none', for the named conditions (the row label of the
@@ -94,6 +97,19 @@ def cmd_rows(args):
     return table[:2] + rows
 
 
+def cmd_compare(args):
+    out = []
+    for item in args.results:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise MdError(f"argument {item!r}: expected NAME=FILE")
+        table = cmd_rows(argparse.Namespace(file=path, heading=args.heading, match=args.match))
+        if not out:
+            out = [f"| {args.name_header} " + table[0], "|---" + table[1]]
+        out.append(f"| {name} " + table[2])
+    return out
+
+
 def cmd_baselines(args):
     conditions = args.conditions.split()
     labels = [POOLED_LABEL if c == "pooled" else c for c in conditions]
@@ -130,6 +146,12 @@ def build_parser():
     r.add_argument("heading")
     r.add_argument("--match", required=True)
     r.set_defaults(run=cmd_rows)
+    c = sub.add_parser("compare")
+    c.add_argument("results", nargs="+", help="NAME=RESULTS.md")
+    c.add_argument("--heading", required=True)
+    c.add_argument("--match", required=True)
+    c.add_argument("--name-header", default="run")
+    c.set_defaults(run=cmd_compare)
     b = sub.add_parser("baselines")
     b.add_argument("results", nargs="+", help="NAME=RESULTS.md")
     b.add_argument("--conditions", required=True)

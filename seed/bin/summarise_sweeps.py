@@ -64,13 +64,13 @@ def summarise(name, sweep, model="seed"):
     return out
 
 
-def dev_test_lines(name, path, model="seed"):
+def dev_test_lines(name, path, model="seed", chosen_only=False):
     """Table lines of one protocol's dev/test choice for `model` (module docstring)."""
     with open(path, encoding="utf-8") as f:
         dev_test = json.load(f).get("dev_test")
     if not isinstance(dev_test, dict):
         raise KeyError(f"no dev/test choice in this file ({dev_test or 'stage 6 ran with --bootstrap 0?'})")
-    rows = [r for r in dev_test["rows"] if r["model"] == model]
+    rows = [r for r in dev_test["rows"] if r["model"] == model and (r["chosen"] or not chosen_only)]
     if not rows:
         raise KeyError(f"no model '{model}' in the dev/test choice")
     names = {r["system"]: display_name(r["system"]) for r in rows}
@@ -92,6 +92,7 @@ def main(argv=None):
     p.add_argument("sweeps", nargs="+", metavar="NAME=FILE[@MODEL]")
     p.add_argument("--md", help="also write the table to this file")
     p.add_argument("--dev-test", action="store_true", help="the dev/test choices instead of the sweeps")
+    p.add_argument("--chosen-only", action="store_true", help="with --dev-test: only the chosen system's row")
     args = p.parse_args(argv)
     lines = [DEV_TEST_HEADER.format(first="protocol"), DEV_TEST_RULE] if args.dev_test else ["| protocol | variant | clean EER % / minDCF@0.01 | pooled mismatched EER % [target errors] "
              "| mean rel. EER change, mismatched: vs baseline | vs centering control | vs best free control "
@@ -104,7 +105,7 @@ def main(argv=None):
             print(f"summarise_sweeps: '{item}': expected NAME=FILE[@MODEL]", file=sys.stderr)
             return 1
         try:
-            lines += (dev_test_lines(name, path, model or "seed") if args.dev_test
+            lines += (dev_test_lines(name, path, model or "seed", args.chosen_only) if args.dev_test
                       else summarise(name, load_sweep(path), model or "seed"))
         except (OSError, ValueError, KeyError, IndexError) as e:
             print(f"summarise_sweeps: {path}: not a sweep (results.json or sweep_enhance --json): {e}",
