@@ -94,10 +94,11 @@ def main(argv=None):
     p.add_argument("--dev-test", action="store_true", help="the dev/test choices instead of the sweeps")
     p.add_argument("--chosen-only", action="store_true", help="with --dev-test: only the chosen system's row")
     args = p.parse_args(argv)
-    lines = [DEV_TEST_HEADER.format(first="protocol"), DEV_TEST_RULE] if args.dev_test else ["| protocol | variant | clean EER % / minDCF@0.01 | pooled mismatched EER % [target errors] "
-             "| mean rel. EER change, mismatched: vs baseline | vs centering control | vs best free control "
-             "| mismatched conditions worse than baseline | beats the best control (EER) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    sweep_header = ["| protocol | variant | clean EER % / minDCF@0.01 | pooled mismatched EER % [target errors] "
+                    "| mean rel. EER change, mismatched: vs baseline | vs centering control | vs best free control "
+                    "| mismatched conditions worse than baseline | beats the best control (EER) |",
+                    "|---|---|---|---|---|---|---|---|---|"]
+    lines = [DEV_TEST_HEADER.format(first="protocol"), DEV_TEST_RULE] if args.dev_test else sweep_header
     for item in args.sweeps:
         name, sep, spec = item.partition("=")
         path, at, model = spec.rpartition("@") if "@" in spec else (spec, "", "seed")
