@@ -23,7 +23,8 @@ import numpy as np
 from seed.data import derive_seed
 from seed.metrics import compute_metrics
 from seed.report.intervals import BOOTSTRAP_SEED, N_BOOTSTRAP, ReplicateEers, SpeakerBootstrap
-from seed.report.tables import CLEAN, CONTROLS, POOLED, aggregate_rows, best_controls, fmt_rel_ci, target_errors
+from seed.report.tables import (CLEAN, CONTROLS, POOLED, aggregate_rows, best_controls, fmt_rel_ci, rel_change,
+                                target_errors)
 
 BACKEND, NORM = "cosine", "none"          # the sweep's scoring: the one every candidate has
 
@@ -128,9 +129,8 @@ class DevTest:
                         r, c = idx[(cond, system)], idx[(cond, control)]
                         row[f"{part}_{key}_eer"], row[f"{part}_{key}_errors"] = r["eer"], target_errors(r)
                         row[f"{part}_{key}_control_eer"] = c["eer"]
-                        row[f"{part}_{key}_rel_change"] = (None if c["eer"] == 0
-                                                           else 100.0 * (r["eer"] - c["eer"]) / c["eer"])
-                    rels = [100.0 * (idx[(k, system)]["eer"] - idx[(k, control)]["eer"]) / idx[(k, control)]["eer"]
+                        row[f"{part}_{key}_rel_change"] = rel_change(r["eer"], c["eer"])
+                    rels = [rel_change(idx[(k, system)]["eer"], idx[(k, control)]["eer"])
                             for k in self.conditions if k != CLEAN and idx[(k, control)]["eer"] > 0]
                     row[f"{part}_mean_rel_change"] = float(np.mean(rels)) if rels else None
                 row["test_intervals"] = (self.replicates.intervals(system, control, BACKEND, NORM)
