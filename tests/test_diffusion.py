@@ -35,6 +35,26 @@ def test_initial_prediction_is_exactly_zero():
     assert out.shape == (8, 256) and torch.equal(out, torch.zeros_like(out))
 
 
+def test_residual_prediction_starts_as_the_identity_with_the_same_parameters():
+    """model.prediction = residual (issue 15 variant): x̂0 = x_t + head, so the untrained model returns its
+    input exactly; same parameters and state-dict layout as the official x0 model; other names refused."""
+    torch.manual_seed(0)
+    x0_model = RDMMLP(32)
+    torch.manual_seed(0)
+    residual = RDMMLP(32, prediction="residual")
+    x = torch.randn(8, 32) * 6
+    t = torch.randint(0, 1000, (8,))
+    assert torch.equal(residual(x, t), x)
+    assert residual.state_dict().keys() == x0_model.state_dict().keys()
+    trained = trained_like(32)
+    residual.load_state_dict(trained.state_dict())
+    torch.testing.assert_close(residual(x, t), trained(x, t) + x)
+    with pytest.raises(ValueError, match="prediction must be one of"):
+        RDMMLP(32, prediction="eps")
+    with pytest.raises(ConfigError, match="model.prediction"):
+        merge_config({"model": {"prediction": "eps"}})
+
+
 def test_layout_and_names_follow_the_official_simple_mlp():
     sd = RDMMLP(32).state_dict()
     assert sd["input_proj.weight"].shape == (64, 32)

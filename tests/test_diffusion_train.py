@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from seed.diffusion.checkpoint import load_checkpoint
+from seed.diffusion.checkpoint import load_checkpoint, save_checkpoint
 from seed.diffusion.config import apply_overrides, load_config
 from seed.diffusion.distributed import DistInfo
 from seed.diffusion.synthetic import make_synthetic_pairs, write_synthetic_pairs
@@ -162,6 +162,36 @@ def test_fine_tuning_starts_from_the_source_and_records_it(synth, tmp_path, caps
                           "--init", str(tmp_path / "source"), "--device", "cpu"])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1 and "key 'model.num_blocks': the source model has" in err[-1]
+    with pytest.raises(ValueError, match="key 'model.prediction': the source model has 'x0', the config 'residual'"):
+        train(debug_config("train.max_steps=2", "model.prediction=residual"), scp, pairs, tmp_path / "bad2", CPU,
+              init=tmp_path / "source")
+
+
+def test_residual_prediction_trains_and_records_it(synth, tmp_path):
+    """model.prediction = residual learns (loss falls, noisy moves toward clean) and loads back as residual;
+    a checkpoint recorded before the key existed reads as x0 (resumes, and fine-tunes an x0 config)."""
+    from seed import SEED
+    scp, pairs = synth
+    cfg = debug_config("model.prediction=residual", "train.batch_size=128", "train.epochs=100", "train.max_steps=200")
+    trainer = train(cfg, scp, pairs, tmp_path / "res", CPU)
+    losses = [h["train_loss"] for h in trainer.history]
+    assert losses[-1] < 0.9 * losses[0]     # it starts as the identity, already nearer than x0's zero output
+    model = SEED.load(tmp_path / "res", checkpoint="last", device="cpu")
+    assert model.model.prediction == "residual"
+    keys, rows, pair_list = make_synthetic_pairs(dim=16, seed=0)
+    index = {k: i for i, k in enumerate(keys)}
+    noisy = np.stack([rows[index[a]] for a, b in pair_list if a != b])
+    clean = np.stack([rows[index[b]] for a, b in pair_list if a != b])
+    assert cosine(model.enhance(noisy, seed=0), clean).mean() > cosine(noisy, clean).mean() + 0.05
+    # an older checkpoint (no model.prediction in its config) is an x0 model to resume and --init
+    old = debug_config("train.max_steps=3")
+    train(old, scp, pairs, tmp_path / "old", CPU)
+    ckpt = load_checkpoint(tmp_path / "old" / "last.pt")
+    del ckpt["config"]["model"]["prediction"]
+    save_checkpoint(tmp_path / "old" / "last.pt", ckpt)
+    save_checkpoint(tmp_path / "old" / "best.pt", {**load_checkpoint(tmp_path / "old" / "best.pt"), "config": ckpt["config"]})
+    assert train(old, scp, pairs, tmp_path / "old", CPU).step == 3
+    assert train(debug_config("train.max_steps=2"), scp, pairs, tmp_path / "tuned", CPU, init=tmp_path / "old").step == 2
 
 
 def test_speaker_fraction_trains_on_a_nested_share_of_the_speakers(synth, tmp_path):

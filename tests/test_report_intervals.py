@@ -9,7 +9,7 @@ from seed.metrics.curve import MetricsError
 from seed.metrics.weighted import weighted_eers
 from seed.report.intervals import ReplicateEers, SpeakerBootstrap, percentile_interval, relative_change
 from seed.report.selection import DevTest, choose, model_of, part_mask, split_speakers
-from seed.report.tables import POOLED
+from seed.report.tables import POOLED, fmt_rel_ci
 
 
 def test_weighted_eers_equal_the_eer_of_the_replicated_trial_list():
@@ -80,6 +80,11 @@ def test_intervals_are_paired_and_exclude_zero_only_for_a_real_difference():
     assert better["pooled"]["high"] < 0 and better["mean_mismatched"]["high"] < 0 and better["n_speakers"] == 20
     assert percentile_interval([np.nan, 1.0, 2.0, 3.0])["n_undefined"] == 1
     assert np.isnan(relative_change(np.array([1.0]), np.array([0.0])))[0]
+    # in the tables: the interval, how many replicates were undefined, or why there is none at all
+    assert fmt_rel_ci(-7.9, {"low": -28.9, "high": 1.6, "n_undefined": 2}) == "-7.9 % [-28.9, +1.6] (2 undefined)"
+    assert fmt_rel_ci(-19.0, percentile_interval([np.nan] * 5)) == \
+        "-19.0 % [no interval: undefined in all 5 replicates, a control EER of 0]"
+    assert fmt_rel_ci(-19.0, None) == "-19.0 %"
 
 
 def test_split_speakers_is_by_name_not_order_and_parts_keep_within_part_trials():

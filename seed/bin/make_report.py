@@ -413,7 +413,8 @@ def header_lines(args, argv, recipe, trials, env, seed_cfg, extractor=None, list
              f"Environment: Python {env['python']}, torch {env['packages'].get('torch')}, "
              f"numpy {env['packages'].get('numpy')}, git {env['git_revision']}, {env['platform']}."]
     if seed_cfg:
-        lines.append(f"SEED config: `{seed_cfg.get('name', '?')}` — train {json.dumps(seed_cfg.get('train', {}))}.")
+        lines.append(f"SEED config: `{seed_cfg.get('name', '?')}` — model {json.dumps(seed_cfg.get('model', {}))}, "
+                     f"train {json.dumps(seed_cfg.get('train', {}))}.")
     lines.append("SEED systems (enhancement settings used at stage 4, from the recipe conf `"
                  f"{recipe.config}` and the variants): "
                  + "; ".join(f"`{s.name}` ({s.kind}: {provenance(recipe, s)}) strength "

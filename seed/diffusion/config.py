@@ -21,6 +21,7 @@ DEFAULTS: dict = {
     "model": {
         "num_blocks": 3,          # residual blocks of width 2D (official: 3)
         "dropout": 0.0,           # official: 0
+        "prediction": "x0",       # x0: the network outputs x̂0 (official); residual: x̂0 = y_t + output
     },
     "diffusion": {
         "num_train_timesteps": 1000,
@@ -60,6 +61,7 @@ DEFAULTS: dict = {
 }
 
 CHOICES = {
+    ("model", "prediction"): ("x0", "residual"),
     ("train", "train_scale"): ("raw", "sqrt_dim"),
     ("train", "loss"): ("l1", "l2", "huber"),
     ("enhance", "input_scale"): ("raw", "sqrt_dim"),

@@ -46,20 +46,30 @@ class ResBlock(nn.Module):
         return x + self.out_layers(h)
 
 
+PREDICTIONS = ("x0", "residual")
+
+
 class RDMMLP(nn.Module):
     """x0-predicting MLP: D→2D projection, 3 time-conditioned residual blocks of width 2D, 2D→D head.
 
     `forward(x, t)` takes t as a [B] integer tensor (training: one timestep per row) or as a
     Python int / 0-d tensor (enhancement: one timestep for the batch, whose time embedding is then
     computed once and broadcast instead of once per row).
+
+    `prediction`: "x0" (official) returns the head's output as x̂0; "residual" returns x_t + head, so
+    the network learns the correction toward the clean embedding and, its head zero-initialised,
+    starts as the identity (issue 15's prediction-target variant; same parameters and state dict).
     """
 
-    def __init__(self, dim: int, num_blocks: int = 3, dropout: float = 0.0):
+    def __init__(self, dim: int, num_blocks: int = 3, dropout: float = 0.0, prediction: str = "x0"):
         super().__init__()
         if dim < 2:
             raise ValueError(f"embedding dim must be >= 2, got {dim}")
+        if prediction not in PREDICTIONS:
+            raise ValueError(f"prediction must be one of {PREDICTIONS}, got {prediction!r}")
         self.dim = dim
         self.num_blocks = num_blocks
+        self.prediction = prediction
         self.model_channels = 2 * dim
         # Creation order as in the official code, so a seeded init draws the same numbers.
         self.time_embed = nn.Sequential(nn.Linear(self.model_channels, dim), nn.SiLU(),
@@ -77,7 +87,8 @@ class RDMMLP(nn.Module):
         h = self.input_proj(x)
         for block in self.res_blocks:
             h = block(h, emb)
-        return self.out(h)
+        out = self.out(h)
+        return out + x if self.prediction == "residual" else out
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from seed.diffusion.checkpoint import (capture_rng_state, load_checkpoint, restore_rng_state,
                                        save_checkpoint)
-from seed.diffusion.config import save_config
+from seed.diffusion.config import DEFAULTS, save_config
 from seed.diffusion.distributed import DistInfo, all_reduce_mean, barrier
 from seed.diffusion.enhance import EnhanceOptions, Enhancer, scale_to_sqrt_dim
 from seed.diffusion.model import RDMMLP, count_parameters
@@ -44,7 +44,7 @@ from seed.diffusion.schedule import DDPMSchedule
 log = logging.getLogger("seed.diffusion.train")
 
 # What a fine-tuning source must share with the run's config (seed-method.md: the same function of y_t, t).
-INIT_MUST_MATCH = [("model", "num_blocks"), ("train", "train_scale")] + [
+INIT_MUST_MATCH = [("model", "num_blocks"), ("model", "prediction"), ("train", "train_scale")] + [
     ("diffusion", k) for k in ("num_train_timesteps", "beta_schedule", "beta_start", "beta_end")]
 
 # Options that may change between a run and its resumption (they do not alter the steps taken).
@@ -52,6 +52,12 @@ RESUMABLE_CHANGES = {("train", "epochs"), ("train", "max_steps"), ("train", "log
                      ("train", "save_interval"), ("enhance", "batch_size")}
 
 LOSSES = {"l1": F.l1_loss, "l2": F.mse_loss, "huber": F.smooth_l1_loss}
+
+
+def recorded(config: dict, section: str, key: str):
+    """A checkpoint's config value; a key added after the checkpoint was made reads as its default, which
+    is the behaviour the code had before the key existed (e.g. model.prediction = x0)."""
+    return config.get(section, {}).get(key, DEFAULTS.get(section, {}).get(key))
 
 
 @dataclass
@@ -204,7 +210,7 @@ class Trainer:
             raise ValueError(f"{path}: the source model takes {ckpt.get('dim')}-dimensional embeddings, "
                              f"{self.inputs_desc.get('embeddings', 'the embeddings')} has {self.data.dim}")
         for section, key in INIT_MUST_MATCH:
-            theirs = ckpt["config"].get(section, {}).get(key)
+            theirs = recorded(ckpt["config"], section, key)
             if theirs != self.cfg[section][key]:
                 raise ValueError(f"{path}: key '{section}.{key}': the source model has {theirs!r}, the config "
                                  f"{self.cfg[section][key]!r}: fine-tuning needs the same network and schedule")
@@ -225,9 +231,9 @@ class Trainer:
             if not isinstance(values, dict):
                 continue
             for key, value in values.items():
-                if (section, key) not in RESUMABLE_CHANGES and old.get(section, {}).get(key) != value:
+                if (section, key) not in RESUMABLE_CHANGES and recorded(old, section, key) != value:
                     raise ValueError(f"{path}: key '{section}.{key}': checkpoint has "
-                                     f"{old.get(section, {}).get(key)!r}, config has {value!r}; "
+                                     f"{recorded(old, section, key)!r}, config has {value!r}; "
                                      f"use --overwrite to start again")
         data = ckpt["data"]
         if (data["pairs_sha256"], data["num_embeddings"]) != (self.data.pairs_sha256,

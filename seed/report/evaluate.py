@@ -30,7 +30,7 @@ from seed.backend import EmbeddingSet, PldaBackend, mean_embedding
 from seed.backend.trial_scorer import TrialScorer
 from seed.data import SeedDataError, load_embedding_dict
 from seed.metrics import compute_metrics, write_scores
-from seed.report.tables import CLEAN, POOLED
+from seed.report.tables import CLEAN, POOLED, pooled_trials
 from seed.simulate.conditions import condition_set
 
 
@@ -152,9 +152,8 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
                 if backend == backends[0] and norm == norms[0]:
                     det[c] = s
         if len(mismatched) > 1:   # one operating point over every mismatched trial: more errors to rest on
-            labels = np.tile(trials.labels, len(mismatched))
             rows += [{"condition": POOLED, "system": system.name, "backend": backend, "norm": norm,
                       "eval_seed": system.eval_seed,
-                      **compute_metrics(np.concatenate(pooled[norm]), labels, eer_method=eer_method)}
+                      **compute_metrics(*pooled_trials(pooled[norm], trials.labels), eer_method=eer_method)}
                      for norm in norms]
     return rows, det

@@ -17,7 +17,7 @@ import numpy as np
 
 from seed.data import SeedDataError, derive_seed
 from seed.metrics.weighted import weighted_eers
-from seed.report.tables import CLEAN, POOLED
+from seed.report.tables import CLEAN, POOLED, pooled_trials
 
 N_BOOTSTRAP = 1000
 LEVEL = 95.0
@@ -75,30 +75,34 @@ class ReplicateEers:
     """EERs per replicate of the stored score lists (cached: a control is compared with many systems).
 
     `store[(system, eval_seed, backend, norm, condition)]` holds the scores of the trial list `labels`;
-    a system's EER of a replicate is the mean over its eval seeds, as in the tables."""
+    a system's EER of a replicate is the mean over its eval seeds, as in the tables. The store must be
+    complete when this is built (it is indexed once)."""
 
     def __init__(self, store, labels, boot, mismatched, mask=None):
         self.store, self.boot, self.mismatched = store, boot, list(mismatched)
         self.mask = mask
         self.labels = labels if mask is None else labels[mask]
         self.cache = {}
+        # indexed once (the store is complete when this is built): seeds per list, and which lists exist
+        self._seeds, self._lists = {}, set()
+        for system, seed, backend, norm, condition in store:
+            self._seeds.setdefault((system, backend, norm), set()).add(seed)
+            self._lists.add((system, backend, norm, condition))
 
     def _scores(self, key):
         s = self.store[key]
         return s if self.mask is None else s[self.mask]
 
     def seeds(self, system, backend, norm):
-        return sorted({k[1] for k in self.store if k[0] == system and k[2:4] == (backend, norm)},
-                      key=lambda s: (s is not None, s))
+        return sorted(self._seeds.get((system, backend, norm), ()), key=lambda s: (s is not None, s))
 
     def condition(self, system, backend, norm, condition):
         key = (system, backend, norm, condition)
         if key not in self.cache:
             seeds = self.seeds(system, backend, norm)
             if condition == POOLED:
-                per = [self.boot.eers(np.concatenate([self._scores((system, s, backend, norm, c))
-                                                      for c in self.mismatched]),
-                                      np.tile(self.labels, len(self.mismatched)), len(self.mismatched))
+                per = [self.boot.eers(*pooled_trials([self._scores((system, s, backend, norm, c))
+                                                       for c in self.mismatched], self.labels), len(self.mismatched))
                        for s in seeds]
             else:
                 per = [self.boot.eers(self._scores((system, s, backend, norm, condition)), self.labels) for s in seeds]
@@ -106,7 +110,7 @@ class ReplicateEers:
         return self.cache[key]
 
     def has(self, system, backend, norm, condition):
-        return any(k[0] == system and k[2:] == (backend, norm, condition) for k in self.store)
+        return (system, backend, norm, condition) in self._lists
 
     def intervals(self, system, control, backend, norm, clean=CLEAN):
         """{pooled, mean_mismatched, clean}: percentile intervals of the relative EER change of `system`

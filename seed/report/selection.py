@@ -23,8 +23,8 @@ import numpy as np
 from seed.data import derive_seed
 from seed.metrics import compute_metrics
 from seed.report.intervals import BOOTSTRAP_SEED, N_BOOTSTRAP, ReplicateEers, SpeakerBootstrap
-from seed.report.tables import (CLEAN, CONTROLS, POOLED, aggregate_rows, best_controls, fmt_rel_ci, rel_change,
-                                target_errors)
+from seed.report.tables import (CLEAN, CONTROLS, POOLED, aggregate_rows, best_controls, fmt_rel_ci, pooled_trials,
+                                rel_change, target_errors)
 
 BACKEND, NORM = "cosine", "none"          # the sweep's scoring: the one every candidate has
 
@@ -56,9 +56,8 @@ def part_rows(store, labels, mask, conditions, eer_method="interp"):
             rows.append({**row, "condition": c,
                          **compute_metrics(store[(system, seed, backend, norm, c)][mask], y, eer_method=eer_method)})
         if mismatched:   # with one mismatched condition its "pooled" row is that condition's
-            pooled = np.concatenate([store[(system, seed, backend, norm, c)][mask] for c in mismatched])
-            rows.append({**row, "condition": POOLED,
-                         **compute_metrics(pooled, np.tile(y, len(mismatched)), eer_method=eer_method)})
+            pooled = pooled_trials([store[(system, seed, backend, norm, c)][mask] for c in mismatched], y)
+            rows.append({**row, "condition": POOLED, **compute_metrics(*pooled, eer_method=eer_method)})
     return rows
 
 

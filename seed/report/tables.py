@@ -22,6 +22,12 @@ CONTROLS = ("centering", "domain_centering")   # the free controls, in tie-break
 SWEEP_CENTERINGS = ("none", "training", "domain")   # the centerings of a swept setting (seed.report.sweep)
 
 
+def pooled_trials(score_lists, labels):
+    """The pooled mismatched list (POOLED): the scores of every mismatched condition, one after another,
+    with the trial labels repeated once per condition -> (scores, labels)."""
+    return np.concatenate(score_lists), np.tile(labels, len(score_lists))
+
+
 def target_errors(row):
     """Target trials missed at the EER threshold (EER × targets): how many errors the EER rests on."""
     return int(round(row["eer"] / 100.0 * row["n_target"]))
@@ -173,8 +179,11 @@ def _fmt_rel(v):
 def fmt_rel_ci(v, ci=None):
     """'+3.1 % [-4.0, +9.9]': a relative change and its interval (seed.report.intervals), where there is one."""
     text = _fmt_rel(v)
-    if v is None or not ci or ci.get("low") is None:
+    if v is None or not ci:
         return text
+    if ci.get("low") is None:   # every replicate had a control EER of 0 (where there were replicates)
+        n = ci.get("n_undefined")
+        return text + (f" [no interval: undefined in all {n} replicates, a control EER of 0]" if n else "")
     text += f" [{ci['low']:+.1f}, {ci['high']:+.1f}]"
     return text + (f" ({ci['n_undefined']} undefined)" if ci.get("n_undefined") else "")
 
