@@ -2,7 +2,8 @@
 
 Why: on this project's CPUs ONNX Runtime runs the CAM++ network faster than PyTorch's own CPU paths
 (eager, or the frozen oneDNN trace): figures in seed/extract/campplus.py, measured by
-benchmarks/bench_extract.py. ONNX Runtime is also what WeSpeaker's and 3D-Speaker's CPU runtimes use.
+benchmarks/bench_extract.py. It is also the CPU runtime the field deploys speaker models with
+(WeSpeaker's runtime; 3D-Speaker exports its models to ONNX).
 
 How: a private copy of the wheel's network is exported once per process by torch.onnx (the
 TorchScript-based exporter of the pinned torch 2.9, opset 17, batch and frame axes dynamic) into
@@ -14,7 +15,7 @@ whose last, partial segment PyTorch divides by the frames it holds. Exported as 
 embeddings came out 1.6 % (max relative) away from PyTorch's on 2-s crops. The exported copy therefore
 computes the same segment means as sums over zero-padded segments divided by their frame counts
 (`exact_segment_pooling`, equal to PyTorch's to float rounding); the embeddings then equal the wheel's
-network's to ≈ 3e-6 relative (tests/test_extract_campplus.py).
+network's to ≈ 5e-6 relative (tests/test_extract_campplus.py).
 
 Limit: statistics pooling over a single frame takes another branch, which the export fixes at trace
 time; the caller runs inputs that short on the eager network (campplus.MIN_OPTIMISED_FRAMES).
