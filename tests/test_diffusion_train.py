@@ -189,9 +189,11 @@ def test_residual_prediction_trains_and_records_it(synth, tmp_path):
     ckpt = load_checkpoint(tmp_path / "old" / "last.pt")
     del ckpt["config"]["model"]["prediction"]
     save_checkpoint(tmp_path / "old" / "last.pt", ckpt)
-    save_checkpoint(tmp_path / "old" / "best.pt", {**load_checkpoint(tmp_path / "old" / "best.pt"), "config": ckpt["config"]})
+    best = load_checkpoint(tmp_path / "old" / "best.pt")
+    save_checkpoint(tmp_path / "old" / "best.pt", {**best, "config": ckpt["config"]})
     assert train(old, scp, pairs, tmp_path / "old", CPU).step == 3
-    assert train(debug_config("train.max_steps=2"), scp, pairs, tmp_path / "tuned", CPU, init=tmp_path / "old").step == 2
+    tuned = train(debug_config("train.max_steps=2"), scp, pairs, tmp_path / "tuned", CPU, init=tmp_path / "old")
+    assert tuned.step == 2
 
 
 def test_speaker_fraction_trains_on_a_nested_share_of_the_speakers(synth, tmp_path):
