@@ -196,6 +196,34 @@ def test_residual_prediction_trains_and_records_it(synth, tmp_path):
     assert tuned.step == 2
 
 
+def test_clean_pair_share_thins_or_repeats_only_the_clean_pairs(synth, tmp_path):
+    """train.clean_pair_share (issue 15 part 3): every corrupted pair kept once, clean→clean pairs thinned
+    or repeated evenly to the share; the file's own share gives the file's pairs; bad values name the key."""
+    from seed.data import SeedDataError
+    from seed.diffusion.config import ConfigError, merge_config
+    from seed.diffusion.pairs import with_clean_share
+    inputs = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    targets = np.array([0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8])      # 3 clean, 9 corrupted: share 1/4
+    same = with_clean_share(inputs, targets, 0.25)
+    np.testing.assert_array_equal(same[0], inputs)
+    np.testing.assert_array_equal(same[1], targets)
+    none = with_clean_share(inputs, targets, 0.0)
+    assert (none[0] != none[1]).all() and len(none[0]) == 9
+    half = with_clean_share(inputs, targets, 0.5)
+    assert len(half[0]) == 18 and (half[0] == half[1]).sum() == 9
+    assert sorted(np.unique(half[0][half[0] == half[1]], return_counts=True)[1]) == [3, 3, 3]   # evenly repeated
+    with pytest.raises(SeedDataError, match="p.pairs: train.clean_pair_share 0.5: the pairs have no clean"):
+        with_clean_share(inputs[1:4], targets[1:4], 0.5, "p.pairs")
+    for bad in (1.0, -0.1):
+        with pytest.raises(ConfigError, match="train.clean_pair_share"):
+            merge_config({"train": {"clean_pair_share": bad}})
+    scp, pairs = synth
+    full = train(debug_config("train.max_steps=2"), scp, pairs, tmp_path / "full", CPU).data
+    thin = train(debug_config("train.max_steps=2", "train.clean_pair_share=0"), scp, pairs, tmp_path / "thin", CPU).data
+    n_clean = int((full.inputs == full.targets).sum())
+    assert n_clean > 0 and thin.num_pairs == full.num_pairs - n_clean and not (thin.inputs == thin.targets).any()
+
+
 def test_speaker_fraction_trains_on_a_nested_share_of_the_speakers(synth, tmp_path):
     """train.speaker_fraction (issue 15 part 5, data scale): only the pairs of round(f·S) speakers, in
     a fixed hash order of their names, so a quarter lies inside the half; without utt2spk: refused."""

@@ -42,6 +42,8 @@ DEFAULTS: dict = {
         "seed": 0,                  # model init, shuffling, timesteps and noise
         "speaker_fraction": 1.0,    # share of the pairs' speakers SEED trains on (data-scale studies; nested:
                                     # a smaller share is a subset of a larger one); < 1 reads utt2spk beside pairs
+        "clean_pair_share": None,   # share of clean→clean pairs to train on, in [0, 1): clean pairs thinned or
+                                    # repeated evenly (seed.diffusion.pairs); None = as in the pairs file
         "log_interval": 100,        # steps between train.log lines
         "save_interval": 1000,      # steps between last.pt refreshes (and at the end); 0 = every epoch end
     },
@@ -67,7 +69,8 @@ CHOICES = {
     ("enhance", "input_scale"): ("raw", "sqrt_dim"),
     ("diffusion", "beta_schedule"): ("scaled_linear", "linear"),
 }
-OPTIONAL = {("train", "max_steps"), ("train", "grad_clip"), ("enhance", "clamp"), ("train", "epochs")}
+OPTIONAL = {("train", "max_steps"), ("train", "grad_clip"), ("enhance", "clamp"), ("train", "epochs"),
+            ("train", "clean_pair_share")}
 POSITIVE_INT = {("train", "batch_size"), ("train", "log_interval"), ("model", "num_blocks"),
                 ("diffusion", "num_train_timesteps"), ("enhance", "ddim_steps"),
                 ("enhance", "batch_size")}
@@ -184,6 +187,8 @@ def validate_config(cfg: dict, source: str = "<config>") -> None:
             raise ConfigError(f"{source}: key 'train.{key}': must be an integer >= 1, got {t[key]!r}")
     if not 0.0 < t["speaker_fraction"] <= 1.0:
         raise ConfigError(f"{source}: key 'train.speaker_fraction': must be in (0, 1], got {t['speaker_fraction']}")
+    if t["clean_pair_share"] is not None and not 0.0 <= t["clean_pair_share"] < 1.0:
+        raise ConfigError(f"{source}: key 'train.clean_pair_share': must be in [0, 1) or null, got {t['clean_pair_share']}")
     if t["save_interval"] < 0:
         raise ConfigError(f"{source}: key 'train.save_interval': must be >= 0, got {t['save_interval']}")
     if len(t["adam_betas"]) != 2:

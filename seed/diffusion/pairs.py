@@ -16,6 +16,19 @@ def speaker_share(utt2spk: dict, fraction: float) -> set:
     return set(speakers[:max(1, int(round(fraction * len(speakers))))])
 
 
+def with_clean_share(inputs: np.ndarray, targets: np.ndarray, share: float, source="<pairs>"):
+    """The pairs with the clean→clean ones (input == target) at `share` of the total: every corrupted
+    pair kept once, the clean pairs thinned or repeated evenly over the file (deterministic, no draw),
+    so that the share is the only thing that changes (issue 15 part 3's clean-pair-share variant)."""
+    clean, corrupted = np.flatnonzero(inputs == targets), np.flatnonzero(inputs != targets)
+    n = int(round(share / (1.0 - share) * len(corrupted)))
+    if n and not len(clean):
+        raise SeedDataError(source, f"train.clean_pair_share {share}: the pairs have no clean→clean pair to use")
+    picks = clean[(np.arange(n) * len(clean)) // max(n, 1)] if n else clean[:0]
+    keep = np.sort(np.concatenate([corrupted, picks]), kind="stable")
+    return inputs[keep], targets[keep]
+
+
 def read_pairs(path, key_to_index: dict, keep=None) -> tuple[np.ndarray, np.ndarray, str]:
     """(input rows, target rows, sha256 of the file) for a pairs file; every key must be known.
     `keep(target_key)`: only the pairs it accepts (the sha256 is of the whole file).

@@ -38,7 +38,7 @@ from seed.diffusion.config import DEFAULTS, save_config
 from seed.diffusion.distributed import DistInfo, all_reduce_mean, barrier
 from seed.diffusion.enhance import EnhanceOptions, Enhancer, scale_to_sqrt_dim
 from seed.diffusion.model import RDMMLP, count_parameters
-from seed.diffusion.pairs import read_pairs, speaker_share
+from seed.diffusion.pairs import read_pairs, speaker_share, with_clean_share
 from seed.diffusion.schedule import DDPMSchedule
 
 log = logging.getLogger("seed.diffusion.train")
@@ -91,10 +91,11 @@ def embeddings_digest(keys, matrix: np.ndarray) -> str:
 
 
 def load_training_data(embeddings_scp, pairs_path, train_scale: str, device,
-                       speaker_fraction: float = 1.0) -> TrainingData:
+                       speaker_fraction: float = 1.0, clean_pair_share: float | None = None) -> TrainingData:
     """Load every embedding once, map the pairs file to index arrays, apply the training scale.
     `speaker_fraction` < 1: only the pairs whose target's speaker is in that share (seed.diffusion.pairs;
-    speakers from the utt2spk beside the pairs file)."""
+    speakers from the utt2spk beside the pairs file). `clean_pair_share`: clean→clean pairs thinned or
+    repeated to that share (seed.diffusion.pairs.with_clean_share)."""
     from seed.data import SeedDataError, load_embeddings, read_kv
     keys, matrix = load_embeddings(embeddings_scp)
     matrix = np.asarray(matrix, dtype=np.float32)
@@ -116,6 +117,8 @@ def load_training_data(embeddings_scp, pairs_path, train_scale: str, device,
                 raise SeedDataError(utt2spk_path, "target key of the pairs has no speaker", key=key)
             return utt2spk[key] in share
     inputs, targets, sha = read_pairs(pairs_path, {k: i for i, k in enumerate(keys)}, keep)
+    if clean_pair_share is not None:
+        inputs, targets = with_clean_share(inputs, targets, clean_pair_share, pairs_path)
     emb = torch.from_numpy(matrix)
     norms = emb.norm(dim=1)
     if (norms == 0).any() and train_scale == "sqrt_dim":
@@ -349,6 +352,10 @@ class Trainer:
             if self.data.num_speakers is not None:
                 log.info("train.speaker_fraction %g: the pairs of %d speakers", self.cfg["train"]["speaker_fraction"],
                          self.data.num_speakers)
+            if self.cfg["train"]["clean_pair_share"] is not None:
+                clean = int((self.data.inputs == self.data.targets).sum())
+                log.info("train.clean_pair_share %g: %d of %d pairs clean→clean", self.cfg["train"]["clean_pair_share"],
+                         clean, self.data.num_pairs)
             log.info("training %s: %d params, dim %d, %d pairs, %d embeddings (mean raw norm %.4f), "
                      "global batch %d over %d rank(s) on %s, %d steps/epoch, steps %d..%d",
                      self.cfg.get("name", "?"), count_parameters(self.model), self.data.dim,
@@ -407,7 +414,7 @@ def train(cfg: dict, embeddings_scp, pairs_path, out_dir, info: DistInfo,
     (module docstring)."""
     out_dir = Path(out_dir)
     data = load_training_data(embeddings_scp, pairs_path, cfg["train"]["train_scale"], info.device,
-                              cfg["train"]["speaker_fraction"])
+                              cfg["train"]["speaker_fraction"], cfg["train"]["clean_pair_share"])
     trainer = Trainer(cfg, data, out_dir, info, validator,
                       inputs_desc={"embeddings": str(embeddings_scp), "pairs": str(pairs_path)})
     if init is not None:
