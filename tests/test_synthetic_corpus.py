@@ -125,6 +125,30 @@ def test_subsets_disjoint_in_speakers_and_voices(tiny):
         assert voice_of.setdefault(key, subset) == subset, f"{key} in {voice_of[key]} and {subset}"
 
 
+@needs_tts
+def test_enrol_subset_is_other_sentences_of_the_trial_speakers_and_changes_nothing_else(tiny, tmp_path):
+    db, _ = tiny
+    with_enrol = tmp_path / "db"
+    summary = generate_corpus(with_enrol, CorpusOptions(**dict(TINY, enrol_utts_per_test_speaker=3)), nj=2,
+                              log=lambda *a: None)
+    assert summary["enrol_utterances"] == 3 * TINY["n_test"]
+    a, b = tree_digest(db), tree_digest(with_enrol)
+    tables = ("speakers.tsv", "SPEAKERS.TXT", synthetic.MARKER)                     # they list the enrol audio
+    assert {k: v for k, v in b.items() if not k.startswith("enrol/") and k not in tables} \
+        == {k: v for k, v in a.items() if k not in tables}                          # the other subsets: same bytes
+    out = tmp_path / "enrol"
+    assert prepare_librispeech.main(["--root", str(with_enrol), "--subset", "enrol", "--out-dir", str(out)]) == 0
+    enrol = DataDir.load(out)
+    assert set(enrol.spk2utt) == {p.name for p in (db / "test").iterdir()}          # the trial speakers ...
+    assert all(len(u) == 3 for u in enrol.spk2utt.values())
+    for spk in enrol.spk2utt:                                                         # ... reading other sentences
+        read = lambda subset: {l.split(" ", 1)[1] for t in with_enrol.glob(f"{subset}/{spk}/*/*.trans.txt")
+                               for l in t.read_text().splitlines()}
+        assert len(read("enrol")) == 3 and not read("enrol") & read("test")
+    with pytest.raises(CorpusError, match="sentences for"):
+        CorpusOptions(**dict(TINY, enrol_utts_per_test_speaker=len(SENTENCES))).check()
+
+
 def test_speaker_plan_never_shares_a_voice_group():
     """Large plans: every variant group used at most once, generated voices unique, ids in range."""
     used = synthetic_voices.used_builtin_variants()

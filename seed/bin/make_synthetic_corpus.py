@@ -5,7 +5,7 @@ noise, music and babble in MUSAN layout. Needs espeak-ng and flite
   python -m seed.bin.make_synthetic_corpus --out-dir db --seed 0 \
       [--n-trial-speakers 40] [--n-train-speakers 200] [--utts-per-speaker 8] [--nj 2]
 
-Writes DB/{train,test,babble}/<spk>/<chapter>/<spk>-<chapter>-<utt>.flac (read them with
+Writes DB/{train,test,babble[,enrol]}/<spk>/<chapter>/<spk>-<chapter>-<utt>.flac (read them with
 `python -m seed.bin.prepare_librispeech --root DB --subset test`), DB/musan/{noise,music,speech}/
 <family>/*.wav (read with `python -m seed.bin.make_noise_list --musan DB/musan`), DB/speakers.tsv.
 The same options give identical bytes whatever --nj. A finished corpus is marked by
@@ -33,6 +33,9 @@ def build_parser():
                    help="speakers of the `babble` subset, also written as musan/speech/ talkers")
     p.add_argument("--utts-per-speaker", type=int, default=d.utts_per_speaker,
                    help="utterances per speaker, each a different sentence")
+    p.add_argument("--enrol-utts-per-trial-speaker", type=int, default=d.enrol_utts_per_test_speaker,
+                   help="more utterances of each trial speaker (another session, sentences it does not read in "
+                        "`test`) in the `enrol` subset: unlabelled trial-speaker audio for enrolment-adapted SEED")
     p.add_argument("--sentences", default=str(DEFAULT_SENTENCES),
                    help="text list, one sentence a line ('#' comments)")
     p.add_argument("--noise-files-per-family", type=int, default=d.noise_files_per_family,
@@ -60,6 +63,7 @@ def main(argv=None):
         options = CorpusOptions(
             seed=args.seed, n_test=args.n_trial_speakers, n_train=args.n_train_speakers,
             n_babble=args.n_babble_speakers, utts_per_speaker=args.utts_per_speaker,
+            enrol_utts_per_test_speaker=args.enrol_utts_per_trial_speaker,
             noise_files_per_family=args.noise_files_per_family, music_files_per_family=args.music_files_per_family,
             speed_jitter=args.speed_jitter, pitch_jitter=args.pitch_jitter, channel=args.channel,
             sentences=load_sentences(args.sentences))
@@ -72,7 +76,8 @@ def main(argv=None):
         print(f"make_synthetic_corpus: {args.out_dir}: {summary['utterances']} utterances, "
               f"{summary['speech_hours']:.2f} h of speech (train {s['train']}, test {s['test']}, babble {s['babble']} "
               f"speakers); musan: {summary['noise_files']} noise, {summary['music_files']} music, "
-              f"{summary['babble_files']} speech files; {summary['seconds']:.1f} s")
+              f"{summary['babble_files']} speech files; {summary['enrol_utterances']} enrol utterances; "
+              f"{summary['seconds']:.1f} s")
     return 0
 
 

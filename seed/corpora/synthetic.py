@@ -4,6 +4,7 @@ Why: the embedded demo (egs/mini) must run on a fresh machine with no corpus and
 The output is laid out like the real corpora, so the ordinary preparers read it unchanged:
 
     DB/{train,test,babble}/<spk>/<chapter>/<spk>-<chapter>-<utt>.flac   (+ <spk>-<chapter>.trans.txt)
+    DB/enrol/<spk>/11/...                          optional: other utterances of the trial speakers
     DB/musan/noise/<family>/<family>-NNN.wav      white, pink, brown, blue, hum, clicks, engine, wind, tones
     DB/musan/music/<family>/<family>-NNN.wav      chords, arpeggio, rhythm, band
     DB/musan/speech/<family>/<spk>.wav            babble talkers (the babble subset's speakers)
@@ -11,7 +12,11 @@ The output is laid out like the real corpora, so the ordinary preparers read it 
     DB/.synthetic_corpus.json                     done marker: the options that made it
 
 Speakers (see synthetic_voices): `test` = trial speakers, `train` = SEED training speakers,
-`babble` = babble talkers; the three never share a voice. Within a speaker every utterance has its
+`babble` = babble talkers; the three never share a voice. With `enrol_utts_per_test_speaker` > 0,
+`enrol` holds more utterances of every trial speaker, a second session (chapter 11) reading sentences
+that speaker does not read in `test`: unlabelled audio of the trial speakers that is not the trial
+audio, for enrolment-adapted SEED (issue 15; the recipes flag training audio that shares speakers
+with the trials). The other subsets do not depend on it (own draws). Within a speaker every utterance has its
 own small speed and pitch change and (optionally) a mild channel colouring: session variability.
 
 Every draw comes from `derive_seed(seed, <what>, <name>)`, so the bytes depend on the options only,
@@ -39,10 +44,11 @@ from seed.provenance import REPO_ROOT
 
 SAMPLE_RATE = 16000
 CHAPTER = "10"                      # one chapter (session folder) per speaker
+ENROL_CHAPTER = "11"                # the enrol subset: a second session of each trial speaker
 GENERATOR_VERSION = 1               # bump when the same options would give different audio
 MARKER = ".synthetic_corpus.json"   # done marker, written last
 OWNER = ".synthetic_corpus_owner"   # this folder is ours: outputs in it may be replaced
-OUTPUT_NAMES = ("train", "test", "babble", "musan", "speakers.tsv", "SPEAKERS.TXT", "espeak_variants")
+OUTPUT_NAMES = ("train", "test", "babble", "enrol", "musan", "speakers.tsv", "SPEAKERS.TXT", "espeak_variants")
 DEFAULT_SENTENCES = REPO_ROOT / "egs" / "mini" / "seed1" / "conf" / "sentences.txt"
 NOISE_SECONDS = (5.0, 20.0)
 BABBLE_SECONDS = (8.0, 20.0)
@@ -60,6 +66,7 @@ class CorpusOptions:
     n_train: int = 200
     n_babble: int = 8
     utts_per_speaker: int = 8
+    enrol_utts_per_test_speaker: int = 0   # utterances of each trial speaker in `enrol` (module docstring)
     noise_files_per_family: int = 4
     music_files_per_family: int = 4
     speed_jitter: float = 0.08       # ± fraction of the speaker's base speed, per utterance
@@ -68,7 +75,8 @@ class CorpusOptions:
     sentences: tuple = field(default=(), repr=False)
 
     def check(self):
-        for name in ("n_test", "n_train", "n_babble", "noise_files_per_family", "music_files_per_family"):
+        for name in ("n_test", "n_train", "n_babble", "enrol_utts_per_test_speaker", "noise_files_per_family",
+                     "music_files_per_family"):
             if getattr(self, name) < 0:
                 raise CorpusError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.utts_per_speaker < 1:
@@ -79,10 +87,11 @@ class CorpusOptions:
             raise CorpusError("speed_jitter and pitch_jitter must be in [0, 0.5)")
         if self.channel not in ("mild", "none"):
             raise CorpusError(f"channel must be 'mild' or 'none', got {self.channel!r}")
-        if len(self.sentences) < self.utts_per_speaker:
-            raise CorpusError(f"{len(self.sentences)} sentences for {self.utts_per_speaker} utterances per speaker: "
+        wanted = self.utts_per_speaker + (self.enrol_utts_per_test_speaker if self.n_test else 0)
+        if len(self.sentences) < wanted:
+            raise CorpusError(f"{len(self.sentences)} sentences for {wanted} utterances per speaker: "
                               "every utterance of a speaker reads a different sentence; add sentences or lower "
-                              "--utts-per-speaker")
+                              "--utts-per-speaker / --enrol-utts-per-trial-speaker")
 
     def key(self, tool_versions):
         """The done marker's content: options, a hash of the sentences, versions of the synthesisers."""
@@ -120,21 +129,30 @@ class Utterance:
     utt_id: str
     speaker: object        # synthetic_voices.Speaker
     text: str
+    subset: str = ""       # empty: the speaker's subset (`enrol` utterances belong to test speakers)
+    chapter: str = CHAPTER
 
     @property
     def relpath(self):
         spk = self.speaker.spk_id
-        return f"{self.speaker.subset}/{spk}/{CHAPTER}/{self.utt_id}.flac"
+        return f"{self.subset or self.speaker.subset}/{spk}/{self.chapter}/{self.utt_id}.flac"
 
 
 def plan_utterances(options, speakers):
-    """Each speaker reads `utts_per_speaker` different sentences, drawn per speaker."""
+    """Each speaker reads `utts_per_speaker` different sentences, drawn per speaker; each trial speaker
+    then `enrol_utts_per_test_speaker` more in the enrol session, drawn apart from the rest."""
     utts = []
     for spk in speakers:
         rng = np.random.default_rng(derive_seed(options.seed, "sentences", spk.spk_id))
         chosen = rng.choice(len(options.sentences), size=options.utts_per_speaker, replace=False)
         for i, s in enumerate(chosen):
             utts.append(Utterance(f"{spk.spk_id}-{CHAPTER}-{i:04d}", spk, options.sentences[int(s)]))
+        if spk.subset == "test" and options.enrol_utts_per_test_speaker:
+            unread = np.setdiff1d(np.arange(len(options.sentences)), chosen)
+            rng = np.random.default_rng(derive_seed(options.seed, "enrol sentences", spk.spk_id))
+            for i, s in enumerate(rng.choice(unread, size=options.enrol_utts_per_test_speaker, replace=False)):
+                utts.append(Utterance(f"{spk.spk_id}-{ENROL_CHAPTER}-{i:04d}", spk, options.sentences[int(s)],
+                                      subset="enrol", chapter=ENROL_CHAPTER))
     return utts
 
 
@@ -261,7 +279,7 @@ def write_transcripts(staging, utts):
         by_chapter.setdefault(Path(u.relpath).parent, []).append(u)
     for folder, chapter_utts in by_chapter.items():
         spk = chapter_utts[0].speaker.spk_id
-        with atomic_write(staging / folder / f"{spk}-{CHAPTER}.trans.txt") as f:
+        with atomic_write(staging / folder / f"{spk}-{folder.name}.trans.txt") as f:
             for u in sorted(chapter_utts, key=lambda u: u.utt_id):
                 words = re.sub(r"[^A-Za-z' ]+", " ", u.text).upper().split()
                 f.write(f"{u.utt_id} {' '.join(words)}\n")
@@ -332,8 +350,10 @@ def _generate_into(staging, options, nj, log):
                                       ("music", MUSIC_FAMILIES, options.music_files_per_family)):
         jobs += [("noise", (category, fam, i)) for fam in families for i in range(count)]
     counts = {s: sum(1 for x in speakers if x.subset == s) for s in SUBSETS}
+    n_enrol = sum(1 for u in utts if u.subset == "enrol")
     log(f"make_synthetic_corpus: {len(utts)} utterances of {len(speakers)} speakers "
-        f"(train {counts['train']}, test {counts['test']}, babble {counts['babble']}), "
+        f"(train {counts['train']}, test {counts['test']}, babble {counts['babble']}"
+        f"{f'; {n_enrol} enrol utterances of the test speakers' if n_enrol else ''}), "
         f"{len(jobs) - len(utts)} noise/music files, {nj} jobs")
     seconds, per_speaker = {"speech": 0.0, "noise": 0.0, "music": 0.0}, {}
     if nj > 1:
@@ -351,7 +371,7 @@ def _generate_into(staging, options, nj, log):
     write_transcripts(staging, utts)
     write_speaker_tables(staging, speakers, per_speaker)
     shutil.rmtree(staging / "espeak-data")
-    return {"skipped": False, "speakers": counts, "utterances": len(utts),
+    return {"skipped": False, "speakers": counts, "utterances": len(utts), "enrol_utterances": n_enrol,
             "speech_hours": round(seconds["speech"] / 3600, 3),
             "noise_files": options.noise_files_per_family * len(NOISE_FAMILIES),
             "music_files": options.music_files_per_family * len(MUSIC_FAMILIES),

@@ -5,6 +5,10 @@
 #   data/<train_set>   SEED's clean training speech (speakers disjoint from the trials)
 #   data/<test_set>    trial speakers, with all-pairs `trials`
 #   data/<babble_set>  babble talkers (outside the trial list)
+# With --enrol-utts-per-speaker N > 0 the corpus also gets an `enrol` subset: N more utterances of
+# every trial speaker (another session, sentences it does not read in the trials). --train-subset enrol
+# makes that SEED's training speech: enrolment-adapted SEED (speakers shared with the trials, utterances
+# not; RESULTS.md flags the overlap). Use its own MINI_DB, data and exp dirs (see README, issue 15).
 # The MUSAN-layout noise (noise/, music/, speech/ by family) is ${MINI_DB}/musan.
 set -euo pipefail
 data_dir=data               # where the data dirs go
@@ -16,6 +20,8 @@ n_trial_speakers=40         # trial speakers (the first 40 are curated, measured
 n_train_speakers=100        # training speakers (beyond 38 curated ones: generated espeak-ng voices)
 n_babble_speakers=8         # babble talkers
 utts_per_speaker=8          # utterances per speaker (different sentences from conf/sentences.txt)
+enrol_utts_per_speaker=0    # utterances of each trial speaker in the corpus's `enrol` subset (0: none)
+train_subset=train          # corpus subset of data/<train_set>: train (speaker-disjoint) or enrol
 noise_files_per_family=4    # generated files per noise family (9 families)
 music_files_per_family=4    # generated files per music family (4 families)
 sentences=conf/sentences.txt  # sentence list read by the voices
@@ -30,6 +36,7 @@ Options (default):
   --corpus-seed N (${corpus_seed})        --n-trial-speakers N (${n_trial_speakers})
   --n-train-speakers N (${n_train_speakers})    --n-babble-speakers N (${n_babble_speakers})
   --utts-per-speaker N (${utts_per_speaker})    --sentences FILE (${sentences})
+  --enrol-utts-per-speaker N (${enrol_utts_per_speaker})  --train-subset train|enrol (${train_subset})
   --noise-files-per-family N (${noise_files_per_family})  --music-files-per-family N (${music_files_per_family})
   --max-nontarget N (all pairs)           --nj N (${nj})      --force true|false (${force})"
 . ./path.sh
@@ -37,16 +44,22 @@ Options (default):
 . utils/parse_options.sh
 if [ $# -ne 0 ]; then echo "$0: unexpected arguments: $*" >&2; echo "${help_message}" >&2; exit 1; fi
 [ -n "${MINI_DB:-}" ] || { echo "$0: MINI_DB is empty: set it in db.sh or the environment" >&2; exit 1; }
+case "${train_subset}" in
+    train) ;;
+    enrol) [ "${enrol_utts_per_speaker}" -gt 0 ] || { echo "$0: --train-subset enrol needs --enrol-utts-per-speaker > 0" >&2; exit 1; } ;;
+    *) echo "$0: --train-subset must be train or enrol, got '${train_subset}'" >&2; exit 1 ;;
+esac
 
 force_opt=(); [ "${force}" = true ] && force_opt=(--force)
 python -m seed.bin.make_synthetic_corpus --out-dir "${MINI_DB}" --seed "${corpus_seed}" \
     --n-trial-speakers "${n_trial_speakers}" --n-train-speakers "${n_train_speakers}" \
     --n-babble-speakers "${n_babble_speakers}" --utts-per-speaker "${utts_per_speaker}" \
+    --enrol-utts-per-trial-speaker "${enrol_utts_per_speaker}" \
     --noise-files-per-family "${noise_files_per_family}" --music-files-per-family "${music_files_per_family}" \
     --sentences "${sentences}" --nj "${nj}" "${force_opt[@]}"
 
 non=(); [ -n "${max_nontarget}" ] && non=(--max-nontarget "${max_nontarget}" --seed "${corpus_seed}")
-python -m seed.bin.prepare_librispeech --root "${MINI_DB}" --subset train --out-dir "${data_dir}/${train_set}"
+python -m seed.bin.prepare_librispeech --root "${MINI_DB}" --subset "${train_subset}" --out-dir "${data_dir}/${train_set}"
 python -m seed.bin.prepare_librispeech --root "${MINI_DB}" --subset test --out-dir "${data_dir}/${test_set}" \
     --trials all-pairs "${non[@]}"
 if [ "${n_babble_speakers}" -gt 0 ]; then

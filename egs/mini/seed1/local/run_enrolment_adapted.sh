@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Issue 15: enrolment-adapted SEED on the mini corpus, beside the speaker-disjoint model. The corpus
+# gets N more utterances of every trial speaker (another session, sentences not in the trials: audio
+# a deployment has from enrolment, unlabelled); SEED is trained on them (from scratch: `seed`; and the
+# recipe's speaker-disjoint model fine-tuned on them: `enrol_adapted`), and the speaker-disjoint model
+# is scored on the same trials (`speaker_disjoint`). Its own MINI_DB, data and exp dirs, so the default
+# mini run is untouched; the trials, test sets and noise/room pools are those of the default run.
+# Cosine, no normalisation only: PLDA and the AS-norm cohort would learn from the trial speakers.
+# Run after the default mini run (make test, or ./run.sh):  local/run_enrolment_adapted.sh [N] [run.sh options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n_enrol=${1:-20}; shift || true        # 40 trial speakers × 20 × 3 crops = 2,400: mini_train's 100 × 8 × 3
+own=exp/seed/resemblyzer_seed          # the speaker-disjoint model of the default run
+[ -f exp/.done.stage6.resemblyzer_seed ] || { echo "$0: run the default mini recipe first (./run.sh)" >&2; exit 1; }
+MINI_DB=db_enrol ./run.sh --data-dir data_enrol --exp-dir exp_enrol --train-set mini_enrol \
+    --local-data-opts "--train-subset enrol --enrol-utts-per-speaker ${n_enrol}" \
+    --allow-speaker-overlap true --backends cosine --norms none \
+    --ood-models "speaker_disjoint=$(pwd)/${own}" --adapted-models "enrol_adapted=$(pwd)/${own}" \
+    --sweep-strengths "0.2 0.3 0.5 0.7 1.0" --results-copy RESULTS_enrol.md "$@"
