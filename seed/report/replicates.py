@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from seed.data import SeedDataError, read_trials
+from seed.data import SeedDataError, read_kv, read_trials
 from seed.metrics import compute_metrics
 from seed.metrics.scorefile import align_scores, read_scores
 from seed.report.intervals import ReplicateEers, SpeakerBootstrap, trial_speakers
-from seed.report.tables import CLEAN, POOLED, pooled_trials, rel_change
+from seed.report.tables import CLEAN, pooled_trials, rel_change
 
 
 @dataclass
@@ -89,7 +89,6 @@ class ReplicateComparison:
 
     def __init__(self, groups, trials_file, utt2spk_file, control, backend="cosine", norm="none",
                  n_boot=1000, default_system="seed_domain_centered"):
-        from seed.data import read_kv
         self.trials = read_trials(trials_file)
         self.labels = np.asarray(self.trials.labels)
         self.backend, self.norm, self.control = backend, norm, control
@@ -135,6 +134,10 @@ class ReplicateComparison:
                                      self.method) for s in seeds]))
         return per, pooled
 
+    def _pooled_errors(self, pooled_eer):
+        """Target trials missed at the pooled EER (the errors it rests on), as seed.report.tables counts them."""
+        return int(round(pooled_eer / 100.0 * int(self.labels.sum()) * len(self.mismatched)))
+
     def _mean_rel(self, per, ref):
         rels = [rel_change(per[c], ref[c]) for c in self.mismatched]
         rels = [r for r in rels if r is not None]   # a control EER of 0 has no relative change
@@ -150,15 +153,13 @@ class ReplicateComparison:
                              "mean_rel": self._mean_rel(per, ref), "pooled_eer": pooled,
                              "pooled_rel": rel_change(pooled, ref_pooled), "clean_eer": per[CLEAN]})
         per, pooled = self._eers(label, self.seeds[label])
-        return GroupStats(label, runs, per_seed, self._mean_rel(per, ref), pooled,
-                          int(round(pooled / 100.0 * int(self.labels.sum()) * len(self.mismatched))),
+        return GroupStats(label, runs, per_seed, self._mean_rel(per, ref), pooled, self._pooled_errors(pooled),
                           rel_change(pooled, ref_pooled), per[CLEAN],
                           self.replicates.intervals(label, self.CONTROL, self.backend, self.norm))
 
     def control_stats(self):
         per, pooled = self._eers(self.CONTROL, self.seeds[self.CONTROL])
-        return {"pooled_eer": pooled, "pooled_target_errors":
-                int(round(pooled / 100.0 * int(self.labels.sum()) * len(self.mismatched))), "clean_eer": per[CLEAN]}
+        return {"pooled_eer": pooled, "pooled_target_errors": self._pooled_errors(pooled), "clean_eer": per[CLEAN]}
 
     def versus(self, label, reference):
         """B vs A, both seed-averaged: point changes and paired speaker-bootstrap intervals."""
