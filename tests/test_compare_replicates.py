@@ -120,10 +120,12 @@ def test_cli_writes_the_tables_and_every_number(tmp_path, monkeypatch, capsys):
     ({"name": "P", "trials": "t", "groups": {"a": ["d"]}}, "control"),
     ({"name": "P", "trials": "t", "control": "c", "groups": {"a": []}}, "groups"),
     ({"name": "P", "trials": "t", "control": "c", "groups": {"a": ["d"]}, "versus": [["a", "b"]]}, "versus"),
+    (None, "titel"),
 ])
 def test_a_bad_spec_is_one_line_naming_the_key(tmp_path, capsys, protocol, key):
     spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump({"protocols": [protocol]}))
+    top = {"protocols": [protocol]} if protocol else {"protocols": [{}], "titel": "typo"}
+    spec.write_text(yaml.safe_dump(top))
     assert compare_replicates.main([str(spec)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(spec) in err and key in err

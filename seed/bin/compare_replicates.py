@@ -5,6 +5,7 @@
 SPEC (paths relative to the current directory; see egs/librispeech/seed1/conf/replicates_ci.yaml):
 
   title: Training-seed replicates, CI size
+  note: how the runs were made (printed under the title)
   protocols:
     - name: in-domain LibriSpeech
       trials: egs/librispeech/seed1/data_ci/test_other/trials   # utt2spk: beside it, or `utt2spk:`
@@ -29,6 +30,7 @@ from seed.data import SeedDataError, atomic_write
 from seed.report.replicates import ReplicateComparison
 from seed.report.tables import display_name, fmt_rel_ci
 
+SPEC_KEYS = {"title", "note", "protocols"}
 PROTOCOL_KEYS = {"name", "trials", "utt2spk", "control", "system", "groups", "versus", "backend", "norm"}
 
 
@@ -53,6 +55,9 @@ def read_spec(path):
         raise SeedDataError(path, f"cannot read ({e.strerror})") from None
     if not isinstance(spec, dict) or not isinstance(spec.get("protocols"), list) or not spec["protocols"]:
         raise SeedDataError(path, "expected a mapping with a non-empty list `protocols`", key="protocols")
+    unknown = sorted(set(spec) - SPEC_KEYS)
+    if unknown:
+        raise SeedDataError(path, f"unknown key (known: {', '.join(sorted(SPEC_KEYS))})", key=unknown[0])
     for i, p in enumerate(spec["protocols"]):
         where = f"protocols[{i}]"
         if not isinstance(p, dict):
@@ -87,13 +92,17 @@ def compare(protocol):
                        "pooled_eer": g.pooled_eer, "pooled_target_errors": g.pooled_target_errors,
                        "pooled_rel": g.pooled_rel, "clean_eer": g.clean_eer, "intervals": g.intervals})
     versus = [{"variant": b, "reference": a, **cmp.versus(b, a)} for b, a in protocol.get("versus") or []]
-    return {"name": protocol["name"], "trials": trials, "control": protocol["control"],
+    revisions = sorted({str((run.meta.get("environment") or {}).get("git_revision", "?"))[:12]
+                        for runs in cmp.groups.values() for run in runs})
+    return {"name": protocol["name"], "trials": trials, "control": protocol["control"], "git_revisions": revisions,
             "backend": cmp.backend, "norm": cmp.norm, "n_speakers": cmp.replicates.boot.n_speakers,
             "mismatched": cmp.mismatched, "control_stats": cmp.control_stats(), "groups": groups, "versus": versus}
 
 
-def render_md(title, command, results):
-    lines = [f"# {title}", "", f"Made by `{command}`.", "",
+def render_md(title, command, results, note=""):
+    revisions = sorted({r for p in results for r in p["git_revisions"]})
+    lines = [f"# {title}", "", f"Made by `{command}` from recipe runs made at git {', '.join(revisions)}."
+             + (f" {note.strip()}" if note else ""), "",
              "Each variant was trained with several `train.seed` values (one recipe run each). Per protocol: "
              "the change of the variant's SEED system vs the control, as the mean of per-condition relative "
              "EER changes over the mismatched conditions and as the pooled mismatched EER (all mismatched "
@@ -150,7 +159,7 @@ def main(argv=None):
         print(f"compare_replicates: {e}", file=sys.stderr)
         return 1
     command = "python -m seed.bin.compare_replicates " + args.spec + (f" --md {args.md}" if args.md else "")
-    md = render_md(spec.get("title", "Training-seed replicates"), command, results)
+    md = render_md(spec.get("title", "Training-seed replicates"), command, results, spec.get("note", ""))
     print(md, end="")
     if args.md:
         with atomic_write(args.md) as f:
