@@ -28,6 +28,7 @@ from seed.data import atomic_write  # noqa: E402  (the package of this checkout)
 # The RESULTS.md copies kept in the recipe folders: (written by `make test`, kept copy).
 RESULTS_COPIES = (
     ("egs/mini/seed1/exp/results/resemblyzer_seed/RESULTS.md", "egs/mini/seed1/RESULTS.md"),
+    ("egs/mini/seed1/exp_enrol/results/resemblyzer_seed/RESULTS.md", "egs/mini/seed1/RESULTS_enrol.md"),
     ("egs/librispeech/seed1/exp_ci/results/resemblyzer_seed_ci/RESULTS.md", "egs/librispeech/seed1/RESULTS_ci.md"),
     ("egs/librispeech/seed1/exp_ci/results/campplus_seed_ci/RESULTS.md",
      "egs/librispeech/seed1/RESULTS_campplus_ci.md"),

@@ -2,7 +2,8 @@
 # End-to-end recipe test (part of `make test`), on real and synthetic speech, both directions of the
 # out-of-domain protocol (issue 9) and the paper-scale recipe on its stand-in (issue 12):
 #   mini        egs/mini/seed1: the embedded demo (synthetic voices, generated noise, simulated rooms),
-#               exactly as `make demo` runs it (stages 0-6);
+#               exactly as `make demo` runs it (stages 0-6); then local/run_enrolment_adapted.sh: SEED
+#               trained on other utterances of the trial speakers, and the demo's model fine-tuned on them;
 #   librispeech egs/librispeech/seed1 stages 0-6 on the shared real excerpts (../shared/data) with the CI
 #               configuration (conf/seed_ci.yaml, fewer crops), plus the mini model scored out of domain;
 #               then stages 2-6 again with the CAM++ extractor (stages 0-1 shared, 2-6 carry the system tag);
@@ -37,10 +38,17 @@ libri_ci=(--data-dir data_ci --exp-dir exp_ci --seed-config conf/seed_ci.yaml --
 part_mini() {
     local start; start=$(date +%s)
     cd "${mini}"
-    rm -rf data exp
+    rm -rf data exp data_enrol exp_enrol db_enrol
     ./run.sh --results-copy ""
     took "egs/mini stages 0-6" "${start}"
     check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" "baseline centering domain_centering seed seed_centered seed_domain_centered official official_domain_centered"
+
+    start=$(date +%s)   # enrolment-adapted SEED (other utterances of the trial speakers) beside the default model
+    local/run_enrolment_adapted.sh 20 --results-copy ""
+    took "egs/mini enrolment-adapted stages 0-6" "${start}"
+    check "${mini}/exp_enrol/results/resemblyzer_seed" "${mini_conditions}" \
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official speaker_disjoint speaker_disjoint_centered speaker_disjoint_domain_centered enrol_adapted enrol_adapted_centered enrol_adapted_domain_centered" \
+        --backends cosine --norms none
 }
 
 part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, both directions)
