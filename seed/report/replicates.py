@@ -28,7 +28,7 @@ import numpy as np
 from seed.data import SeedDataError, read_kv, read_trials
 from seed.metrics import compute_metrics
 from seed.metrics.scorefile import align_scores, read_scores
-from seed.report.intervals import ReplicateEers, SpeakerBootstrap, trial_speakers
+from seed.report.intervals import N_BOOTSTRAP, ReplicateEers, SpeakerBootstrap, trial_speakers
 from seed.report.tables import CLEAN, pooled_trials, rel_change
 
 
@@ -88,7 +88,7 @@ class ReplicateComparison:
     CONTROL = "__control__"
 
     def __init__(self, groups, trials_file, utt2spk_file, control, backend="cosine", norm="none",
-                 n_boot=1000, default_system="seed_domain_centered"):
+                 n_boot=N_BOOTSTRAP, default_system="seed_domain_centered"):
         self.trials = read_trials(trials_file)
         self.labels = np.asarray(self.trials.labels)
         self.backend, self.norm, self.control = backend, norm, control
