@@ -20,6 +20,7 @@ system, with 95 % speaker-bootstrap intervals; per `versus` pair the change of B
 normalisation unless `backend:` / `norm:` say otherwise.
 """
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -32,10 +33,6 @@ from seed.report.tables import display_name, fmt_rel_ci
 
 SPEC_KEYS = {"title", "note", "protocols"}
 PROTOCOL_KEYS = {"name", "trials", "utt2spk", "control", "system", "groups", "versus", "backend", "norm"}
-
-
-def _rel(v):
-    return "–" if v is None else f"{v:+.1f} %"
 
 
 def _spread(values):
@@ -85,12 +82,7 @@ def compare(protocol):
     cmp = ReplicateComparison(list(protocol["groups"].items()), trials, utt2spk, protocol["control"],
                               protocol.get("backend", "cosine"), protocol.get("norm", "none"),
                               default_system=protocol.get("system", "seed_domain_centered"))
-    groups = []
-    for label in protocol["groups"]:
-        g = cmp.group(label)
-        groups.append({"variant": label, "n_seeds": len(g.runs), "per_seed": g.per_seed, "mean_rel": g.mean_rel,
-                       "pooled_eer": g.pooled_eer, "pooled_target_errors": g.pooled_target_errors,
-                       "pooled_rel": g.pooled_rel, "clean_eer": g.clean_eer, "intervals": g.intervals})
+    groups = [dataclasses.asdict(cmp.group(label)) for label in protocol["groups"]]
     versus = [{"variant": b, "reference": a, **cmp.versus(b, a)} for b, a in protocol.get("versus") or []]
     revisions = sorted({str((run.meta.get("environment") or {}).get("git_revision", "?"))[:12]
                         for runs in cmp.groups.values() for run in runs})
@@ -126,7 +118,7 @@ def render_md(title, command, results, note=""):
             systems = sorted({p["system"] for p in g["per_seed"]})
             lines.append(
                 f"| {g['variant']} ({', '.join(display_name(s) for s in systems)}) | {g['n_seeds']} | "
-                f"{' / '.join(_rel(p['mean_rel']) for p in g['per_seed'])} | "
+                f"{' / '.join(fmt_rel_ci(p['mean_rel']) for p in g['per_seed'])} | "
                 f"{_spread([p['mean_rel'] for p in g['per_seed']])} | "
                 f"{fmt_rel_ci(g['mean_rel'], iv.get('mean_mismatched'))} | "
                 f"{_per_seed(g, 'pooled_eer')} → {g['pooled_eer']:.2f} [{g['pooled_target_errors']}] | "

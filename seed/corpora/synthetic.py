@@ -16,8 +16,10 @@ Speakers (see synthetic_voices): `test` = trial speakers, `train` = SEED trainin
 `enrol` holds more utterances of every trial speaker, a second session (chapter 11) reading sentences
 that speaker does not read in `test`: unlabelled audio of the trial speakers that is not the trial
 audio, for enrolment-adapted SEED (issue 15; the recipes flag training audio that shares speakers
-with the trials). The other subsets do not depend on it (own draws). Within a speaker every utterance has its
-own small speed and pitch change and (optionally) a mild channel colouring: session variability.
+with the trials). The other subsets do not depend on it (own draws).
+
+Within a speaker every utterance has its own small speed and pitch change and (optionally) a mild
+channel colouring: session variability.
 
 Every draw comes from `derive_seed(seed, <what>, <name>)`, so the bytes depend on the options only,
 never on --nj or on the order jobs finish. Output is built in a staging folder and moved into place

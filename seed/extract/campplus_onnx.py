@@ -94,9 +94,6 @@ class OnnxNetwork:
     def __call__(self, feats):
         return self.session.run(None, {"feats": feats})[0]
 
-    def describe(self):
-        return describe_runtime(self.threads)
-
 
 def describe_runtime(threads):
     """What runs the network, for meta.yaml; needs no session, so describing never triggers an export."""

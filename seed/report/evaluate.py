@@ -118,6 +118,13 @@ def make_scorer(system, backend, multicrop, norms, top_k=None):
     return TrialScorer.cosine(multicrop, mean, cohort=cohort, top_k=top_k)
 
 
+def score_path(scores_dir, system, eval_seed, backend, norm, condition):
+    """Where stage 6 keeps one score list: <scores_dir>/<system>[_seed<S>]/<backend>_<norm>/<condition>.scores
+    (written here, read back by seed.report.replicates)."""
+    tag = system if eval_seed is None else f"{system}_seed{eval_seed}"
+    return Path(scores_dir) / tag / f"{backend}_{norm}" / f"{condition}.scores"
+
+
 def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k=None, scores_dir=None,
                     eer_method="interp", store=None):
     """Rows of metrics for one system over every backend × norm × condition; writes score files when
@@ -129,7 +136,6 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
     enroll = system.embeddings(test_set, sorted(set(trials.enroll)))
     tests = {c: system.embeddings(condition_set(test_set, c), sorted(set(trials.test))) for c in conditions}
     multicrop = enroll.is_multicrop or any(t.is_multicrop for t in tests.values())
-    tag = system.name if system.eval_seed is None else f"{system.name}_seed{system.eval_seed}"
     mismatched = [c for c in conditions if c != CLEAN]
     for backend in backends:
         if system.centering and backend != "cosine" and not system.domain:
@@ -141,7 +147,7 @@ def evaluate_system(system, trials, test_set, conditions, backends, norms, top_k
             for norm in norms:
                 s = scorer.normalize(raw, trials, enroll, tests[c], norm)
                 if scores_dir is not None:
-                    write_scores(Path(scores_dir) / tag / f"{backend}_{norm}" / f"{c}.scores", trials.enroll,
+                    write_scores(score_path(scores_dir, system.name, system.eval_seed, backend, norm, c), trials.enroll,
                                  trials.test, s)
                 rows.append({"condition": c, "system": system.name, "backend": backend, "norm": norm,
                              "eval_seed": system.eval_seed, **compute_metrics(s, trials.labels, eer_method=eer_method)})

@@ -28,8 +28,9 @@ import numpy as np
 from seed.data import SeedDataError, read_kv, read_trials
 from seed.metrics import compute_metrics
 from seed.metrics.scorefile import align_scores, read_scores
+from seed.report.evaluate import score_path
 from seed.report.intervals import N_BOOTSTRAP, ReplicateEers, SpeakerBootstrap, trial_speakers
-from seed.report.tables import CLEAN, pooled_trials, rel_change
+from seed.report.tables import CLEAN, pooled_trials, rel_change, target_errors
 
 
 @dataclass
@@ -57,8 +58,8 @@ class Run:
         return cls(results_dir, system or default_system, meta)
 
     def score_file(self, system, eval_seed, backend, norm, condition):
-        tag = system if eval_seed is None else f"{system}_seed{eval_seed}"
-        return self.results_dir / "scores" / self.meta["test_list"] / tag / f"{backend}_{norm}" / f"{condition}.scores"
+        return score_path(self.results_dir / "scores" / self.meta["test_list"], system, eval_seed, backend, norm,
+                          condition)
 
 
 def _scores(trials, path):
@@ -71,8 +72,8 @@ def _eer(scores, labels, method):
 
 @dataclass
 class GroupStats:
-    label: str
-    runs: list
+    variant: str
+    n_seeds: int
     per_seed: list            # [{mean_rel, pooled_eer, clean_eer}] vs the control, one per training seed
     mean_rel: float           # seed-averaged system: mean relative change over mismatched conditions
     pooled_eer: float
@@ -97,7 +98,7 @@ class ReplicateComparison:
         self.conditions = list(first.meta["conditions"])
         self.mismatched = [c for c in self.conditions if c != CLEAN]
         self.method = first.meta["eer_method"]
-        self.store = {}
+        self.store, self._eer_cache = {}, {}
         self.seeds = {self.CONTROL: [None]}   # (training-seed index, eval seed) of every group's scores
         control_ref, control_run = {}, first
         for label, runs in self.groups.items():
@@ -125,18 +126,23 @@ class ReplicateComparison:
         self.replicates = ReplicateEers(self.store, self.labels, boot, self.mismatched)
 
     def _eers(self, label, seeds):
-        """{condition: mean EER over `seeds`} and the mean pooled EER of `label` (as the tables average)."""
+        """{condition: mean EER over `seeds`} and the mean pooled EER of `label` (as the tables average);
+        computed once per (label, seeds): the control and every group are asked for again."""
+        cached = self._eer_cache.get((label, tuple(seeds)))
+        if cached is not None:
+            return cached
+
         def key(s, c):
             return (label, s, self.backend, self.norm, c)
         per = {c: float(np.mean([_eer(self.store[key(s, c)], self.labels, self.method) for s in seeds]))
                for c in self.conditions}
         pooled = float(np.mean([_eer(*pooled_trials([self.store[key(s, c)] for c in self.mismatched], self.labels),
                                      self.method) for s in seeds]))
+        self._eer_cache[(label, tuple(seeds))] = per, pooled
         return per, pooled
 
     def _pooled_errors(self, pooled_eer):
-        """Target trials missed at the pooled EER (the errors it rests on), as seed.report.tables counts them."""
-        return int(round(pooled_eer / 100.0 * int(self.labels.sum()) * len(self.mismatched)))
+        return target_errors({"eer": pooled_eer, "n_target": int(self.labels.sum()) * len(self.mismatched)})
 
     def _mean_rel(self, per, ref):
         rels = [rel_change(per[c], ref[c]) for c in self.mismatched]
@@ -153,7 +159,7 @@ class ReplicateComparison:
                              "mean_rel": self._mean_rel(per, ref), "pooled_eer": pooled,
                              "pooled_rel": rel_change(pooled, ref_pooled), "clean_eer": per[CLEAN]})
         per, pooled = self._eers(label, self.seeds[label])
-        return GroupStats(label, runs, per_seed, self._mean_rel(per, ref), pooled, self._pooled_errors(pooled),
+        return GroupStats(label, len(runs), per_seed, self._mean_rel(per, ref), pooled, self._pooled_errors(pooled),
                           rel_change(pooled, ref_pooled), per[CLEAN],
                           self.replicates.intervals(label, self.CONTROL, self.backend, self.norm))
 
