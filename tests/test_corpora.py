@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from seed.data import read_trials, validate_data_dir
+from seed.data import SeedDataError, read_trials, validate_data_dir
 
 
 def run(*args):
@@ -108,6 +108,33 @@ def test_prepare_librispeech_speaker_slice_from_the_command_line(shared_data, tm
     assert prepare_librispeech.main(["--root", root, "--subset", "train-clean-100", "--out-dir", str(tmp_path / "b"),
                                      "--speaker-slice=-30:"]) == 0
     assert len(set((tmp_path / "b" / "spk2utt").read_text().split("\n")) - {""}) == 30
+
+
+def test_utt_slices_split_every_speaker_into_enrolment_and_trial_audio(shared_data, tmp_path):
+    """How egs/librispeech makes enrolment-adapted SEED's training audio (local/data.sh
+    --enrol-utts-per-speaker): the same speakers, disjoint utterances, nothing lost."""
+    from seed.bin import prepare_librispeech
+    from seed.corpora.librispeech import parse_utt_slice, prepare_subset
+    root = shared_data / "librispeech_excerpts"
+    full = prepare_subset(root, "test-other")
+    enrol = prepare_subset(root, "test-other", utt_slice=parse_utt_slice(":4"))
+    trial = prepare_subset(root, "test-other", utt_slice=parse_utt_slice("4:"))
+    assert set(enrol.spk2utt) == set(trial.spk2utt) == set(full.spk2utt)
+    assert all(len(u) == 4 for u in enrol.spk2utt.values())
+    assert all(len(trial.spk2utt[s]) == len(full.spk2utt[s]) - 4 for s in full.spk2utt)
+    assert not set(enrol.utt2spk) & set(trial.utt2spk)
+    assert {**enrol.utt2spk, **trial.utt2spk} == full.utt2spk
+    for spk, utts in full.spk2utt.items():   # the first utterances of each speaker, in C order
+        assert enrol.spk2utt[spk] == sorted(utts)[:4]
+    with pytest.raises(SeedDataError, match="keeps no utterance of speaker"):
+        prepare_subset(root, "test-other", utt_slice=parse_utt_slice("50:"))
+    with pytest.raises(ValueError, match="utterance slice '4'"):
+        parse_utt_slice("4")
+    assert prepare_librispeech.main(["--root", str(root), "--subset", "test-other", "--out-dir", str(tmp_path / "t"),
+                                     "--utt-slice", "4:", "--trials", "all-pairs"]) == 0
+    trials = (tmp_path / "t" / "trials").read_text().split("\n")
+    assert sum(line.endswith(" target") for line in trials) == sum(
+        len(u) * (len(u) - 1) // 2 for u in trial.spk2utt.values())
 
 
 def test_voxceleb_e_h_lists_live_apart_from_vox1_o_and_extra_lists_have_their_own_root(tmp_path):

@@ -254,6 +254,72 @@ def test_speaker_fraction_trains_on_a_nested_share_of_the_speakers(synth, tmp_pa
         debug_config("train.speaker_fraction=0")
 
 
+def test_pool_trains_on_several_corpora_with_their_keys_apart(synth, tmp_path, capsys):
+    """--pool (issue 15 parts 3 and 5): another corpus's pairs trained on with the recipe's own; keys
+    and speakers prefixed (the same keys in both corpora never collide); the checkpoint records the
+    sources; a resume without the pool, another extractor or another dimension are refused."""
+    import yaml as _yaml
+    from seed.bin import train_seed
+    from seed.data import SeedDataError
+    from seed.diffusion.pooling import PairSource, pooled_sources
+    from seed.diffusion.training import load_training_data
+    scp, pairs = synth
+    other = tmp_path / "other"
+    other.mkdir()
+    oscp, opairs = write_synthetic_pairs(other, dim=16, seed=1)   # same key names, other values
+    keys = [line.split()[0] for line in scp.read_text().splitlines()]
+    for folder, pfile in ((tmp_path / "own", pairs), (other, opairs)):
+        folder.mkdir(exist_ok=True)
+        (folder / "utt2spk").write_text("".join(f"{k} {k.split('-')[0]}\n" for k in keys))
+    import shutil
+    shutil.copy(pairs, tmp_path / "own" / "pairs")
+    shutil.copy(scp, tmp_path / "own" / "embedding.scp")   # points at the fixture's ark (absolute path)
+    scp, own_pairs = tmp_path / "own" / "embedding.scp", tmp_path / "own" / "pairs"
+    alone = load_training_data(scp, own_pairs, "sqrt_dim", "cpu")
+    pooled = load_training_data(scp, own_pairs, "sqrt_dim", "cpu", pool=[PairSource("mini", oscp, opairs)])
+    assert pooled.num_pairs == 2 * alone.num_pairs and len(pooled.keys) == 2 * len(alone.keys)
+    assert pooled.keys[:len(alone.keys)] == alone.keys and pooled.keys[len(alone.keys)] == "mini-" + alone.keys[0]
+    # every pooled pair points at rows of its own corpus
+    n = len(alone.keys)
+    assert int(pooled.inputs[:alone.num_pairs].max()) < n and int(pooled.inputs[alone.num_pairs:].min()) >= n
+    assert torch.equal(pooled.inputs[:alone.num_pairs], alone.inputs)
+    assert pooled.pool == [{"name": "mini", "embeddings": str(oscp), "pairs": str(opairs),
+                            "num_pairs": alone.num_pairs, "pairs_sha256": pooled.pool[0]["pairs_sha256"]}]
+    assert pooled.embeddings_sha256 != alone.embeddings_sha256 and pooled.pairs_sha256 != alone.pairs_sha256
+    # speakers of the two corpora stay apart: half of 2S speakers, not half of S
+    half = load_training_data(scp, own_pairs, "sqrt_dim", "cpu", speaker_fraction=0.5,
+                              pool=[PairSource("mini", oscp, opairs)])
+    assert half.num_speakers == 2 * load_training_data(scp, own_pairs, "sqrt_dim", "cpu",
+                                                       speaker_fraction=0.5).num_speakers
+    # the command line and the checkpoint record; a resume without the pool is refused
+    args = ["--config", "seed_debug", "--set", "train.max_steps=3", "--embeddings", str(scp), "--pairs", str(own_pairs),
+            "--out-dir", str(tmp_path / "m"), "--device", "cpu"]
+    assert train_seed.main(args + ["--pool", f"mini={oscp}:{opairs}"]) == 0
+    assert [p["name"] for p in pooled_sources(tmp_path / "m")] == ["mini"]
+    assert load_checkpoint(tmp_path / "m" / "last.pt")["data"]["num_pairs"] == pooled.num_pairs
+    assert train_seed.main(args) == 1
+    assert "was trained on other pairs/embeddings" in capsys.readouterr().err
+    assert train_seed.main(args[:-4] + ["--out-dir", str(tmp_path / "solo"), "--device", "cpu"]) == 0
+    assert pooled_sources(tmp_path / "solo") == []
+    # another extractor (meta.yaml), a bad spec, a repeated name: one line each
+    for folder, name in ((scp.parent, "resemblyzer"), (other, "campplus")):
+        (folder / "meta.yaml").write_text(_yaml.safe_dump({"extractor": {"name": name, "device": "cpu"}}))
+    assert train_seed.main(args[:-4] + ["--out-dir", str(tmp_path / "x"), "--device", "cpu",
+                                        "--pool", f"mini={oscp}:{opairs}"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("train_seed: ") and "meta.yaml" in err and "another extractor" in err
+    (other / "meta.yaml").write_text(_yaml.safe_dump({"extractor": {"name": "resemblyzer", "device": "cuda"}}))
+    assert load_training_data(scp, own_pairs, "sqrt_dim", "cpu", pool=[PairSource("mini", oscp, opairs)]).num_pairs
+    with pytest.raises(ValueError, match="expected NAME=EMBEDDING_SCP:PAIRS"):
+        PairSource.parse(f"{oscp}:{opairs}")
+    with pytest.raises(ValueError, match="names must differ"):
+        load_training_data(scp, own_pairs, "sqrt_dim", "cpu", pool=[PairSource("a", oscp, opairs)] * 2)
+    (tmp_path / "narrow").mkdir()
+    nscp, npairs = write_synthetic_pairs(tmp_path / "narrow", dim=8, seed=2)
+    with pytest.raises(SeedDataError, match="8-dimensional embeddings, .* has 16: a pool needs one extractor"):
+        load_training_data(scp, own_pairs, "sqrt_dim", "cpu", pool=[PairSource("n", nscp, npairs)])
+
+
 def test_resume_refuses_other_embedding_values_or_dimension_with_one_line(synth, tmp_path, capsys):
     """Same keys and pairs but other values (e.g. re-extracted embeddings) must not resume, nor report
     "nothing to do" on a finished run; another dimension is one line too, not a state_dict dump."""

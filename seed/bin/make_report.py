@@ -250,13 +250,23 @@ def run_sweep(recipe, trials, main_rows, args, store=None):
 def provenance(recipe, system):
     """Where a SEED system's model comes from, as RESULTS.md says it."""
     if system.kind in ("main", "variant"):
-        return f"in-domain: trained on this recipe's {recipe.pairs_set}"
+        return f"in-domain: trained on {training_pairs(recipe, system)}"
     if system.kind == "adapted":
         from seed.diffusion.checkpoint import load_checkpoint
         init = load_checkpoint(Path(system.model) / "best.pt").get("init") or {}
-        return (f"ADAPTED: {shown_path(init.get('path', '?'))} fine-tuned on this recipe's {recipe.pairs_set}, "
+        return (f"ADAPTED: {shown_path(init.get('path', '?'))} fine-tuned on {training_pairs(recipe, system)}, "
                 "no labels")
     return f"OUT-OF-DOMAIN: {shown_path(system.model)}"
+
+
+def training_pairs(recipe, system):
+    """What a model trained by this recipe heard: its pairs, and the corpora pooled in (--pool-pairs)."""
+    from seed.diffusion.pooling import pooled_sources
+    pool = pooled_sources(system.model)
+    if not pool:
+        return f"this recipe's {recipe.pairs_set}"
+    others = " + ".join(f"{p['name']} ({p['num_pairs']} pairs: {shown_path(p['pairs'])})" for p in pool)
+    return f"this recipe's {recipe.pairs_set} POOLED with {others}"
 
 
 def training_speakers_note(recipe):

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from seed.corpora.common import all_pairs_trials
-from seed.corpora.librispeech import LAYOUTS, parse_speaker_slice, prepare_subset
+from seed.corpora.librispeech import LAYOUTS, parse_speaker_slice, parse_utt_slice, prepare_subset
 from seed.data import SeedDataError, validate_data_dir, write_trials
 
 
@@ -27,6 +27,9 @@ def main(argv=None):
     p.add_argument("--speaker-slice", default=None, metavar="START:END",
                    help="keep only these speakers of the C-sorted speaker list (e.g. ':-30' and '-30:' split a "
                         "subset into two speaker-disjoint sets)")
+    p.add_argument("--utt-slice", default=None, metavar="START:END",
+                   help="keep only these utterances of each speaker's C-sorted list (e.g. ':5' and '5:' split "
+                        "every speaker's utterances into enrolment audio and trial audio)")
     p.add_argument("--trials", choices=("none", "all-pairs"), default="none",
                    help="write OUT/trials with every utterance pair (enrol = C-sorted first)")
     p.add_argument("--layout", choices=LAYOUTS, default="auto",
@@ -39,11 +42,13 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         speakers = parse_speaker_slice(args.speaker_slice) if args.speaker_slice else None
+        utts = parse_utt_slice(args.utt_slice) if args.utt_slice else None
     except ValueError as e:
         p.error(str(e))
     try:
         data = prepare_subset(args.root, args.subset, args.max_utts_per_speaker, speakers, layout=args.layout,
-                              sample_rate=args.sample_rate or None, converted_dir=f"{args.out_dir}/wav", nj=args.nj)
+                              sample_rate=args.sample_rate or None, converted_dir=f"{args.out_dir}/wav", nj=args.nj,
+                              utt_slice=utts)
         data.write(args.out_dir)
         validate_data_dir(args.out_dir)
         if args.trials == "all-pairs":

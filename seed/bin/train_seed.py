@@ -16,6 +16,9 @@ last.pt (everything needed to resume) and best.pt (lowest dev EER, or lowest epo
 without a dev set). Rerunning with OUT_DIR/last.pt present resumes bit-identically; raising
 train.epochs / train.max_steps continues a finished run.
 
+`--pool NAME=EMBEDDING_SCP:PAIRS` (repeatable) trains on another corpus's pairs too: several corpora
+pooled into one training set (seed.diffusion.pooling; the checkpoint records them).
+
 `--init SOURCE_EXP_DIR` fine-tunes a source model (its best.pt) instead of starting from a random
 init: label-free adaptation of a model trained on another corpus to this corpus's pairs
 (seed.diffusion.training).
@@ -37,6 +40,9 @@ def build_parser():
     p.add_argument("--init", metavar="SOURCE",
                    help="fine-tune this model (an experiment folder's best.pt, or a checkpoint file) instead of "
                         "starting from a random init; same network and schedule required")
+    p.add_argument("--pool", action="append", default=[], metavar="NAME=EMBEDDING_SCP:PAIRS",
+                   help="another corpus's training pairs, trained on with --pairs (repeatable; keys and speakers "
+                        "become NAME-<key>; same extractor; seed.diffusion.pooling)")
     p.add_argument("--valid-trials", help="Kaldi trial list of a dev set: dev EER after enhancement each epoch")
     p.add_argument("--valid-scp", help="embedding.scp of the dev set (required with --valid-trials)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
@@ -92,8 +98,10 @@ def main(argv=None):
             trials = read_trials(args.valid_trials)
             validator = TrialValidator(trials, load_embedding_dict(args.valid_scp), compute_eer,
                                        source=args.valid_scp)
+        from seed.diffusion.pooling import PairSource
+        pool = [PairSource.parse(x) for x in args.pool]
         train(cfg, args.embeddings, args.pairs, out_dir, info, validator=validator,
-              overwrite=args.overwrite, init=args.init)
+              overwrite=args.overwrite, init=args.init, pool=pool)
     except (ConfigError, SeedDataError, ValueError, FileNotFoundError, RuntimeError) as e:
         print(f"train_seed: {e}", file=sys.stderr)
         return 1

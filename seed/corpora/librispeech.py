@@ -14,7 +14,7 @@ from pathlib import Path
 
 from seed.corpora.common import build_data_dir
 from seed.corpora.rate import convert_to_rate
-from seed.data import SeedDataError
+from seed.data import SeedDataError, make_spk2utt
 
 AUDIO_EXTENSIONS = (".flac", ".wav")
 LAYOUTS = ("auto", "librispeech", "libritts")
@@ -73,21 +73,34 @@ def scan_subset(root, subset, max_utts_per_speaker=None, layout="auto"):
     return wav_scp, utt2spk
 
 
-def parse_speaker_slice(text):
-    """'START:END' (Python slice bounds over the C-sorted speaker ids; either may be empty or negative)."""
+def parse_slice(text, what="speaker"):
+    """'START:END' (Python slice bounds; either may be empty or negative) of a C-sorted list."""
     start, sep, end = str(text).partition(":")
     try:
         if not sep:
             raise ValueError
         return slice(int(start) if start else None, int(end) if end else None)
     except ValueError:
-        raise ValueError(f"speaker slice '{text}': expected START:END, e.g. 0:-30 or -30:") from None
+        raise ValueError(f"{what} slice '{text}': expected START:END, e.g. 0:-30 or -30:") from None
+
+
+def parse_speaker_slice(text):
+    """A slice of the C-sorted speaker ids."""
+    return parse_slice(text, "speaker")
+
+
+def parse_utt_slice(text):
+    """A slice of each speaker's C-sorted utterance ids."""
+    return parse_slice(text, "utterance")
 
 
 def prepare_subset(root, subset, max_utts_per_speaker=None, speaker_slice=None, layout="auto",
-                   sample_rate=None, converted_dir=None, nj=1):
+                   sample_rate=None, converted_dir=None, nj=1, utt_slice=None):
     """Data dir of a subset; `speaker_slice` keeps a contiguous part of the sorted speakers, so two calls
-    with complementary slices (e.g. ':-30' and '-30:') split a subset into speaker-disjoint sets.
+    with complementary slices (e.g. ':-30' and '-30:') split a subset into speaker-disjoint sets;
+    `utt_slice` keeps the same part of every speaker's sorted utterances, so complementary slices (':5',
+    '5:') split it into utterance-disjoint sets of the same speakers (enrolment audio vs trials). A
+    speaker left with no utterance is an error, never dropped silently.
     With `sample_rate`, files at another rate are converted into `converted_dir` (seed.corpora.rate)."""
     wav_scp, utt2spk = scan_subset(root, subset, max_utts_per_speaker, layout)
     if speaker_slice is not None:
@@ -95,6 +108,16 @@ def prepare_subset(root, subset, max_utts_per_speaker=None, speaker_slice=None, 
         if not keep:
             raise SeedDataError(Path(root) / subset, f"speaker slice {speaker_slice} keeps no speaker")
         utt2spk = {u: s for u, s in utt2spk.items() if s in keep}
+        wav_scp = {u: wav_scp[u] for u in utt2spk}
+    if utt_slice is not None:
+        kept = {}
+        for spk, utts in sorted(make_spk2utt(utt2spk).items()):
+            part = sorted(utts)[utt_slice]
+            if not part:
+                raise SeedDataError(Path(root) / subset, f"utterance slice {utt_slice.start}:{utt_slice.stop} "
+                                    f"keeps no utterance of speaker {spk} ({len(utts)} utterances)", key=spk)
+            kept.update((u, spk) for u in part)
+        utt2spk = {u: utt2spk[u] for u in sorted(kept)}
         wav_scp = {u: wav_scp[u] for u in utt2spk}
     if sample_rate:
         wav_scp = convert_to_rate(wav_scp, utt2spk, sample_rate, converted_dir, nj)

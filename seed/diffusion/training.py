@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -72,6 +72,7 @@ class TrainingData:
     embeddings_sha256: str | None = None   # keys + raw float32 values in key order (embeddings_digest);
     #                                        None (built by hand) makes the checkpoint unresumable
     num_speakers: int | None = None        # speakers trained on, with train.speaker_fraction < 1
+    pool: list = field(default_factory=list)   # other corpora pooled in (seed.diffusion.pooling), as recorded
 
     @property
     def dim(self) -> int:
@@ -91,24 +92,42 @@ def embeddings_digest(keys, matrix: np.ndarray) -> str:
 
 
 def load_training_data(embeddings_scp, pairs_path, train_scale: str, device,
-                       speaker_fraction: float = 1.0, clean_pair_share: float | None = None) -> TrainingData:
+                       speaker_fraction: float = 1.0, clean_pair_share: float | None = None,
+                       pool: list | None = None) -> TrainingData:
     """Load every embedding once, map the pairs file to index arrays, apply the training scale.
     `speaker_fraction` < 1: only the pairs whose target's speaker is in that share (seed.diffusion.pairs;
     speakers from the utt2spk beside the pairs file). `clean_pair_share`: clean→clean pairs thinned or
-    repeated to that share (seed.diffusion.pairs.with_clean_share)."""
+    repeated to that share (seed.diffusion.pairs.with_clean_share). `pool`: other corpora's pairs
+    (seed.diffusion.pooling.PairSource) trained on with these, their keys and speakers prefixed with
+    their names; without a pool every hash is what it always was (older checkpoints resume)."""
     from seed.data import SeedDataError, load_embeddings, read_kv
-    keys, matrix = load_embeddings(embeddings_scp)
-    matrix = np.asarray(matrix, dtype=np.float32)
-    if matrix.ndim != 2 or matrix.shape[0] != len(keys):
-        raise ValueError(f"{embeddings_scp}: expected one embedding vector per key, got shape "
-                         f"{matrix.shape}")
+    from seed.diffusion.pooling import check_pool, check_same_extractor
+    pool = list(pool or [])
+    check_pool(pool)
+    sources = [("", Path(embeddings_scp), Path(pairs_path))] + [(s.prefix, s.embeddings, s.pairs) for s in pool]
+    for s in pool:
+        check_same_extractor(embeddings_scp, s)
+    keys, matrices = [], []
+    for prefix, scp, _ in sources:
+        these, matrix = load_embeddings(scp)
+        matrix = np.asarray(matrix, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[0] != len(these):
+            raise ValueError(f"{scp}: expected one embedding vector per key, got shape {matrix.shape}")
+        if matrices and matrix.shape[1] != matrices[0].shape[1]:
+            raise SeedDataError(scp, f"{matrix.shape[1]}-dimensional embeddings, {embeddings_scp} has "
+                                f"{matrices[0].shape[1]}: a pool needs one extractor", key=these[0])
+        keys += [prefix + k for k in these]
+        matrices.append(matrix)
+    matrix = np.concatenate(matrices) if len(matrices) > 1 else matrices[0]
     keep, n_speakers = None, None
     if speaker_fraction < 1.0:
-        utt2spk_path = Path(pairs_path).parent / "utt2spk"
-        if not utt2spk_path.is_file():
-            raise ValueError(f"{utt2spk_path}: train.speaker_fraction < 1 needs the speakers of the pairs (utt2spk "
-                             "beside the pairs file)")
-        utt2spk = read_kv(utt2spk_path)
+        utt2spk = {}
+        for prefix, _, pairs in sources:
+            utt2spk_path = Path(pairs).parent / "utt2spk"
+            if not utt2spk_path.is_file():
+                raise ValueError(f"{utt2spk_path}: train.speaker_fraction < 1 needs the speakers of the pairs "
+                                 "(utt2spk beside the pairs file)")
+            utt2spk.update({prefix + u: prefix + s for u, s in read_kv(utt2spk_path).items()})
         share = speaker_share(utt2spk, speaker_fraction)
         n_speakers = len(share)
 
@@ -116,7 +135,19 @@ def load_training_data(embeddings_scp, pairs_path, train_scale: str, device,
             if key not in utt2spk:
                 raise SeedDataError(utt2spk_path, "target key of the pairs has no speaker", key=key)
             return utt2spk[key] in share
-    inputs, targets, sha = read_pairs(pairs_path, {k: i for i, k in enumerate(keys)}, keep)
+    index = {k: i for i, k in enumerate(keys)}
+    inputs, targets, digests = [], [], []
+    for prefix, _, pairs in sources:
+        own_index = index if not prefix else {k[len(prefix):]: i for k, i in index.items() if k.startswith(prefix)}
+        own_keep = keep if keep is None or not prefix else (lambda key, p=prefix: keep(p + key))
+        i, t, sha = read_pairs(pairs, own_index, own_keep)
+        inputs.append(i)
+        targets.append(t)
+        digests.append(sha)
+    pair_counts = [len(i) for i in inputs]
+    inputs, targets = np.concatenate(inputs), np.concatenate(targets)
+    sha = digests[0] if not pool else hashlib.sha256(" ".join(
+        f"{prefix}{d}" for (prefix, _, _), d in zip(sources, digests)).encode("utf-8")).hexdigest()
     if clean_pair_share is not None:
         inputs, targets = with_clean_share(inputs, targets, clean_pair_share, pairs_path)
     emb = torch.from_numpy(matrix)
@@ -130,7 +161,9 @@ def load_training_data(embeddings_scp, pairs_path, train_scale: str, device,
                         inputs=torch.from_numpy(inputs).to(device),
                         targets=torch.from_numpy(targets).to(device), pairs_sha256=sha,
                         embeddings_sha256=embeddings_digest(keys, matrix), raw_norm_mean=float(norms.mean()),
-                        num_speakers=n_speakers)
+                        num_speakers=n_speakers,
+                        pool=[{**s.describe(), "num_pairs": n, "pairs_sha256": d}
+                              for s, n, d in zip(pool, pair_counts[1:], digests[1:])])
 
 
 def epoch_permutation(seed: int, epoch: int, n: int, device) -> torch.Tensor:
@@ -198,7 +231,7 @@ class Trainer:
                             "pairs_sha256": self.data.pairs_sha256,
                             "embeddings_sha256": self.data.embeddings_sha256,
                             "raw_norm_mean": self.data.raw_norm_mean, "num_speakers": self.data.num_speakers,
-                            **self.inputs_desc}}
+                            **({"pool": self.data.pool} if self.data.pool else {}), **self.inputs_desc}}
         if full:
             payload.update(
                 optimizer=self.optimizer.state_dict(), history=self.history, rng=capture_rng_state(),
@@ -408,13 +441,16 @@ class Trainer:
 
 
 def train(cfg: dict, embeddings_scp, pairs_path, out_dir, info: DistInfo,
-          validator: Callable | None = None, overwrite: bool = False, init=None) -> Trainer:
+          validator: Callable | None = None, overwrite: bool = False, init=None, pool=None) -> Trainer:
     """Train (or resume) into `out_dir`: config.yaml, last.pt, best.pt; logging goes to the caller's
     handlers (the command line adds out_dir/train.log). `init`: fine-tune from this source model
-    (module docstring)."""
+    (module docstring). `pool`: other corpora's pairs trained on too (seed.diffusion.pooling)."""
     out_dir = Path(out_dir)
     data = load_training_data(embeddings_scp, pairs_path, cfg["train"]["train_scale"], info.device,
-                              cfg["train"]["speaker_fraction"], cfg["train"]["clean_pair_share"])
+                              cfg["train"]["speaker_fraction"], cfg["train"]["clean_pair_share"], pool)
+    if pool and info.is_main:
+        log.info("pooled training set: %d pairs; %s", data.num_pairs,
+                 ", ".join(f"{p['name']}: {p['num_pairs']} pairs" for p in data.pool))
     trainer = Trainer(cfg, data, out_dir, info, validator,
                       inputs_desc={"embeddings": str(embeddings_scp), "pairs": str(pairs_path)})
     if init is not None:

@@ -6,6 +6,8 @@
 #               trained on other utterances of the trial speakers, and the demo's model fine-tuned on them;
 #   librispeech egs/librispeech/seed1 stages 0-6 on the shared real excerpts (../shared/data) with the CI
 #               configuration (conf/seed_ci.yaml, fewer crops), plus the mini model scored out of domain;
+#               then local/run_enrolment_adapted.sh: SEED trained on 5 of each trial speaker's 10 utterances
+#               (real speech; the trials keep the other 5), beside the CI model on the same trials;
 #               then stages 2-6 again with the CAM++ extractor (stages 0-1 shared, 2-6 carry the system tag);
 #               then egs/mini/seed1 stages 3-6 again, also scoring the LibriSpeech-trained model out of
 #               domain and that model fine-tuned on mini's training pairs (with the full strength sweep,
@@ -60,6 +62,14 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
     took "egs/librispeech stages 0-6" "${start}"
     check "${libri}/exp_ci/results/resemblyzer_seed_ci" "${libri_conditions}" \
         "baseline centering domain_centering seed seed_centered seed_domain_centered official mini mini_centered mini_domain_centered mini_adapted mini_adapted_centered mini_adapted_domain_centered"
+
+    start=$(date +%s)   # enrolment-adapted SEED on real speech (half of each trial speaker's utterances)
+    rm -rf data_ci_enrol exp_ci_enrol
+    local/run_enrolment_adapted.sh 5 --results-copy ""
+    took "egs/librispeech enrolment-adapted stages 0-6" "${start}"
+    check "${libri}/exp_ci_enrol/results/resemblyzer_seed_ci" "${libri_conditions}" \
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official speaker_disjoint speaker_disjoint_centered speaker_disjoint_domain_centered enrol_adapted enrol_adapted_centered enrol_adapted_domain_centered" \
+        --backends cosine --norms none
 
     start=$(date +%s)
     ./run.sh "${libri_ci[@]}" --extractor campplus --stage 2      # the strong extractor on the same data

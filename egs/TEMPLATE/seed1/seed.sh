@@ -61,6 +61,7 @@ eval_seeds="0 1 2"      # enhancement noise seeds; SEED rows are mean +- std ove
 enhance_variants="official:strength=1.0"  # more systems from the same model, other enhancement options: "NAME:opt=val,opt ..." (any enhance: key; a bare opt means true)
 ood_models=""           # SEED models trained on OTHER corpora, scored here (out-of-domain protocol): "NAME=EXP_DIR ..."
 adapted_models=""       # label-free adaptation: each SOURCE model (e.g. an OOD one) fine-tuned at stage 3 on this recipe's training pairs, same conf and steps as the own model, scored as NAME: "NAME=SOURCE_EXP_DIR ..."
+pool_pairs=""           # stage 3: other corpora's training pairs pooled with this recipe's for every model trained here: "NAME=EMBEDDING_SCP:PAIRS ..." (same extractor; empty: this recipe's pairs only)
 sweep_strengths="0.2 0.3 0.5 0.7 1.0"  # stage 6: cosine EER for each enhancement strength, this recipe's and the OOD models (empty: skip)
 # backend and report
 backends="cosine plda"  # scoring backends
@@ -151,11 +152,13 @@ stage_2() {  # embeddings of every set, one extractor load per job (test sets wi
         --nj "${jobs[0]}" --cmd "${jobs[1]}" --device "${device}" --batch-size "${extract_batch_size}"
 }
 stage_3() {  # SEED on the training copies' (noisy, clean) pairs, then each --adapted-models source fine-tuned on them
-    local x name out
+    local x name out pool=()
+    for x in ${pool_pairs}; do pool+=(--pool "${x}"); done   # other corpora's pairs pooled with this recipe's
     for x in "=" ${adapted_models}; do   # "=": the recipe's own model, from a random init
         name=${x%%=*}; out="${seed_exp}${name:+_adapted_${name}}"
         local args=(-m seed.bin.train_seed --config "${seed_config}" --embeddings "${embed}/${pairs_set}/embedding.scp"
-                    --pairs "${data_dir}/${pairs_set}/pairs" --out-dir "${out}" --device "${device}" ${name:+--init "${x#*=}"})
+                    --pairs "${data_dir}/${pairs_set}/pairs" --out-dir "${out}" --device "${device}" ${name:+--init "${x#*=}"}
+                    "${pool[@]}")
         if [ "${ngpu}" -gt 1 ] || [ "${num_nodes}" -gt 1 ]; then   # torchrun for >1 GPU or node
             ${cuda_cmd} --gpu "${ngpu}" "${out}/log/train.log" torchrun --nnodes "${num_nodes}" \
                 --node_rank "${node_rank}" --nproc_per_node "${ngpu}" --master_addr "${master_addr}" \
