@@ -30,6 +30,8 @@ RESULTS_COPIES = (
     ("egs/mini/seed1/exp/results/resemblyzer_seed/RESULTS.md", "egs/mini/seed1/RESULTS.md"),
     ("egs/mini/seed1/exp_enrol/results/resemblyzer_seed/RESULTS.md", "egs/mini/seed1/RESULTS_enrol.md"),
     ("egs/librispeech/seed1/exp_ci/results/resemblyzer_seed_ci/RESULTS.md", "egs/librispeech/seed1/RESULTS_ci.md"),
+    ("egs/librispeech/seed1/exp_ci_enrol/results/resemblyzer_seed_ci/RESULTS.md",
+     "egs/librispeech/seed1/RESULTS_ci_enrol.md"),
     ("egs/librispeech/seed1/exp_ci/results/campplus_seed_ci/RESULTS.md",
      "egs/librispeech/seed1/RESULTS_campplus_ci.md"),
     ("egs/voxceleb/seed1/exp_ci/results/seed-standin_ecapa_tiny_vox2dev_seed_ci/RESULTS.md",
