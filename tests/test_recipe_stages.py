@@ -274,6 +274,26 @@ def test_adapt_set_gives_the_domain_centering_controls_their_mean(recipe):
     assert r.returncode == 0 and "TRANSDUCTIVE" in (recipe / "exp" / "results" / SEED_TAG / "RESULTS.md").read_text()
 
 
+def test_pool_pairs_trains_on_the_pooled_set_and_the_report_names_it(recipe):
+    """--pool-pairs (issue 15 parts 3 and 5): stage 3 trains on this recipe's pairs and the named
+    corpus's (here the same pairs again under another name), under the run's own conf (tag); the
+    checkpoint records the pool and RESULTS.md says POOLED with it."""
+    from seed.diffusion.checkpoint import load_checkpoint
+    (recipe / "conf" / "seed_pooled.yaml").write_text("base: seed.yaml\n")
+    tag = f"{TAG}_seed_pooled"
+    (recipe / "exp" / marker(2, tag)).write_text("stage=2\nseconds=1\n")   # the embeddings are the module's
+    source = f"again=exp/embed/{TAG}/train_pairs/embedding.scp:data/train_pairs/pairs"
+    r = seed_sh(recipe, "--stage", "3", "--seed-config", "conf/seed_pooled.yaml", "--pool-pairs", source)
+    assert r.returncode == 0, r.stderr[-3000:]
+    pooled = load_checkpoint(recipe / "exp/seed" / tag / "best.pt")["data"]
+    own = load_checkpoint(recipe / "exp/seed" / SEED_TAG / "best.pt")["data"]
+    assert [p["name"] for p in pooled["pool"]] == ["again"] and "pool" not in own
+    assert pooled["num_pairs"] == 2 * own["num_pairs"] == 2 * pooled["pool"][0]["num_pairs"]
+    md = (recipe / "exp" / "results" / tag / "RESULTS.md").read_text()
+    assert (f"`seed` (main: in-domain: trained on this recipe's train_pairs POOLED with again "
+            f"({own['num_pairs']} pairs: data/train_pairs/pairs))") in md
+
+
 def test_adapted_models_are_fine_tuned_at_stage_3_and_reported(recipe):
     """--adapted-models (issue 15 part 2): stage 3 fine-tunes each source on this recipe's pairs (same conf,
     same steps as the own model, which resumes as finished), stages 4-6 score it as its own system with

@@ -263,6 +263,9 @@ def training_pairs(recipe, system):
     """What a model trained by this recipe heard: its pairs, and the corpora pooled in (--pool-pairs)."""
     from seed.diffusion.pooling import pooled_sources
     pool = pooled_sources(system.model)
+    if pool is None:
+        return (f"this recipe's {recipe.pairs_set} (no checkpoint at {shown_path(system.model)}: "
+                "pooled corpora unknown)")
     if not pool:
         return f"this recipe's {recipe.pairs_set}"
     others = " + ".join(f"{p['name']} ({p['num_pairs']} pairs: {shown_path(p['pairs'])})" for p in pool)

@@ -76,10 +76,13 @@ def check_same_extractor(own_scp, source: PairSource) -> None:
                             f"({theirs} vs {own})")
 
 
-def pooled_sources(model) -> list:
+def pooled_sources(model) -> list | None:
     """The pooled sources a model was trained on besides its recipe's own pairs ([] for one corpus):
-    the checkpoint's `data.pool` record."""
+    the checkpoint's `data.pool` record; None when there is no checkpoint to ask (a report over
+    embeddings enhanced elsewhere), so that the caller says so instead of guessing."""
     from seed.diffusion.checkpoint import load_checkpoint
     path = Path(model)
-    data = load_checkpoint(path / "best.pt" if path.is_dir() else path).get("data") or {}
-    return list(data.get("pool") or [])
+    path = path / "best.pt" if path.is_dir() else path
+    if not path.is_file():
+        return None
+    return list((load_checkpoint(path).get("data") or {}).get("pool") or [])
