@@ -303,12 +303,14 @@ def test_pool_trains_on_several_corpora_with_their_keys_apart(synth, tmp_path, c
     assert pooled_sources(tmp_path / "solo") == []
     # another extractor (meta.yaml), a bad spec, a repeated name: one line each
     for folder, name in ((scp.parent, "resemblyzer"), (other, "campplus")):
-        (folder / "meta.yaml").write_text(_yaml.safe_dump({"extractor": {"name": name, "device": "cpu"}}))
+        (folder / "meta.yaml").write_text(_yaml.safe_dump({"extractor": {"name": name, "weights_sha256": "ab"}}))
     assert train_seed.main(args[:-4] + ["--out-dir", str(tmp_path / "x"), "--device", "cpu",
                                         "--pool", f"mini={oscp}:{opairs}"]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("train_seed: ") and "meta.yaml" in err and "another extractor" in err
-    (other / "meta.yaml").write_text(_yaml.safe_dump({"extractor": {"name": "resemblyzer", "device": "cuda"}}))
+    # the same network run elsewhere (another model file path, batch limit) is the same extractor
+    (other / "meta.yaml").write_text(_yaml.safe_dump({"extractor": {"name": "resemblyzer", "weights_sha256": "ab",
+                                                                    "model_file": "/elsewhere", "max_batch": 4}}))
     assert load_training_data(scp, own_pairs, "sqrt_dim", "cpu", pool=[PairSource("mini", oscp, opairs)]).num_pairs
     with pytest.raises(ValueError, match="expected NAME=EMBEDDING_SCP:PAIRS"):
         PairSource.parse(f"{oscp}:{opairs}")

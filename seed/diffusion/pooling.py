@@ -21,7 +21,6 @@ import yaml
 from seed.data import SeedDataError
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
-IGNORED_EXTRACTOR_FIELDS = ("device", "runtime", "threads")   # how it ran, not which network
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,14 +55,17 @@ def check_pool(sources: list) -> None:
 
 
 def extractor_identity(scp) -> str | None:
-    """Which extractor made an embedding set (its meta.yaml's `extractor` entry as text; None without one)."""
+    """Which network made an embedding set, from its meta.yaml: the extractor's name and the sha256 of
+    its weights (its spec when it records none), not where or how it ran (model file path, execution
+    provider, batch limits differ between checkouts and machines); None without a meta.yaml."""
     meta = Path(scp).parent / "meta.yaml"
     if not meta.is_file():
         return None
     with open(meta, encoding="utf-8") as f:
         extractor = (yaml.safe_load(f) or {}).get("extractor")
     if isinstance(extractor, dict):
-        extractor = {k: v for k, v in extractor.items() if k not in IGNORED_EXTRACTOR_FIELDS}
+        extractor = {"name": extractor.get("name"),
+                     "weights": extractor.get("weights_sha256") or extractor.get("spec")}
     return json.dumps(extractor, sort_keys=True)
 
 
