@@ -29,6 +29,7 @@ from seed.data import atomic_write  # noqa: E402  (the package of this checkout)
 RESULTS_COPIES = (
     ("egs/mini/seed1/exp/results/resemblyzer_seed/RESULTS.md", "egs/mini/seed1/RESULTS.md"),
     ("egs/mini/seed1/exp_enrol/results/resemblyzer_seed/RESULTS.md", "egs/mini/seed1/RESULTS_enrol.md"),
+    ("egs/mini/seed1/exp/results/campplus_seed/RESULTS.md", "egs/mini/seed1/RESULTS_campplus.md"),
     ("egs/librispeech/seed1/exp_ci/results/resemblyzer_seed_ci/RESULTS.md", "egs/librispeech/seed1/RESULTS_ci.md"),
     ("egs/librispeech/seed1/exp_ci_enrol/results/resemblyzer_seed_ci/RESULTS.md",
      "egs/librispeech/seed1/RESULTS_ci_enrol.md"),

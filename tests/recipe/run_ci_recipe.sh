@@ -12,7 +12,10 @@
 #               then egs/mini/seed1 stages 3-6 again, also scoring the LibriSpeech-trained model out of
 #               domain and that model fine-tuned on mini's training pairs (with the full strength sweep,
 #               which the demo itself shortens to 0.3 and 1.0); the LibriSpeech run likewise scores the
-#               mini model as it is and fine-tuned on LibriSpeech's pairs (--adapted-models);
+#               mini model as it is and fine-tuned on LibriSpeech's pairs (--adapted-models); and the
+#               same protocol, both directions, with CAM++ (part mini trains mini's CAM++ model at
+#               stages 2-3; the CAM++ LibriSpeech run scores it as it is and adapted; then egs/mini
+#               stages 3-6 with CAM++ score the CAM++ LibriSpeech model as it is and adapted);
 #   voxceleb    egs/voxceleb/seed1 stages 0-6 on the VoxCeleb-layout stand-in (local/make_standin.sh),
 #               with an ESPnet-SPK model loaded BY TAG from an offline hub cache (trained here on the
 #               stand-in's VoxCeleb2 dev after stage 0, packed as ESPnet publishes), per-crop test
@@ -51,6 +54,10 @@ part_mini() {
     check "${mini}/exp_enrol/results/resemblyzer_seed" "${mini_conditions}" \
         "baseline centering domain_centering seed seed_centered seed_domain_centered official speaker_disjoint speaker_disjoint_centered speaker_disjoint_domain_centered enrol_adapted enrol_adapted_centered enrol_adapted_domain_centered" \
         --backends cosine --norms none
+
+    start=$(date +%s)   # the CAM++ source model of the out-of-domain protocol (mini -> LibriSpeech, part librispeech)
+    ./run.sh --extractor campplus --stage 2 --stop-stage 3 --results-copy ""
+    took "egs/mini stages 2-3 with CAM++" "${start}"
 }
 
 part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, both directions)
@@ -72,9 +79,11 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
         --backends cosine --norms none
 
     start=$(date +%s)
-    ./run.sh "${libri_ci[@]}" --extractor campplus --stage 2      # the strong extractor on the same data
+    ./run.sh "${libri_ci[@]}" --extractor campplus --stage 2 \
+        --ood-models "mini=${mini}/exp/seed/campplus_seed" --adapted-models "mini_adapted=${mini}/exp/seed/campplus_seed"
     took "egs/librispeech stages 2-6 with CAM++" "${start}"
-    check "${libri}/exp_ci/results/campplus_seed_ci" "${libri_conditions}" "baseline centering domain_centering seed seed_centered seed_domain_centered official official_domain_centered"
+    check "${libri}/exp_ci/results/campplus_seed_ci" "${libri_conditions}" \
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official official_domain_centered mini mini_centered mini_domain_centered mini_adapted mini_adapted_centered mini_adapted_domain_centered"
 
     start=$(date +%s)
     cd "${mini}"
@@ -82,6 +91,13 @@ part_librispeech() {   # needs part_mini's model (the out-of-domain protocol, bo
         --adapted-models "librispeech_adapted=${libri}/exp_ci/seed/resemblyzer_seed_ci" --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
     took "egs/mini stages 3-6 with the out-of-domain model and its adaptation" "${start}"
     check "${mini}/exp/results/resemblyzer_seed" "${mini_conditions}" \
+        "baseline centering domain_centering seed seed_centered seed_domain_centered official librispeech librispeech_centered librispeech_domain_centered librispeech_adapted librispeech_adapted_centered librispeech_adapted_domain_centered"
+
+    start=$(date +%s)   # the same, both directions, with CAM++
+    ./run.sh --extractor campplus --stage 3 --results-copy "" --ood-models "librispeech=${libri}/exp_ci/seed/campplus_seed_ci" \
+        --adapted-models "librispeech_adapted=${libri}/exp_ci/seed/campplus_seed_ci" --sweep-strengths "0.2 0.3 0.5 0.7 1.0"
+    took "egs/mini stages 3-6 with CAM++, the out-of-domain model and its adaptation" "${start}"
+    check "${mini}/exp/results/campplus_seed" "${mini_conditions}" \
         "baseline centering domain_centering seed seed_centered seed_domain_centered official librispeech librispeech_centered librispeech_domain_centered librispeech_adapted librispeech_adapted_centered librispeech_adapted_domain_centered"
 }
 
