@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extractor=resemblyzer
-if [ "${1:-}" = "--extractor" ]; then extractor=$2; shift 2; fi
+if [ "${1:-}" = "--extractor" ]; then extractor=${2:?$0: --extractor needs a name (resemblyzer, campplus)}; shift 2; fi
 mini=$(cd ../../mini/seed1 && pwd)
 scp=${mini}/exp/embed/${extractor}/mini_train_pairs/embedding.scp
 if [ ! -f "${scp}" ] || [ ! -f exp_ci/.done.stage1 ]; then
